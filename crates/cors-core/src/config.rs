@@ -1,0 +1,247 @@
+//! The configuration a policy is built from.
+//!
+//! The keys follow Starlette's `CORSMiddleware` (`allow_origins`,
+//! `allow_methods`, ...), which many users already know. A key that is not
+//! one of them is an error, not something silently ignored: a misspelt
+//! `allowed_origins` would otherwise leave the policy denying everything,
+//! or allowing more than intended, with no hint why.
+
+use std::collections::BTreeMap;
+
+use serde::de::{self, Deserializer, IgnoredAny};
+use serde::Deserialize;
+
+use crate::error::ConfigError;
+
+/// Every configuration key, in documentation order.
+pub(crate) const KEYS: [&str; 10] = [
+    "allow_origins",
+    "allow_origin_regex",
+    "allow_methods",
+    "allow_headers",
+    "expose_headers",
+    "allow_credentials",
+    "max_age",
+    "allow_private_network",
+    "preflight_status",
+    "block_disallowed_origins",
+];
+
+/// The raw configuration of a [`Policy`](crate::Policy), as read from a file.
+///
+/// Deserialize it with any serde format (TOML, JSON, ...) and turn it into a
+/// policy with [`PolicyConfig::build`], which reports every problem as a
+/// typed [`ConfigError`]. In code, [`Policy::builder`](crate::Policy::builder)
+/// is more convenient. Unset keys take their defaults.
+///
+/// ```
+/// use cors_core::PolicyConfig;
+///
+/// let config: PolicyConfig = serde_json::from_str(r#"{
+///     "allow_origins": ["https://app.example.com"],
+///     "allow_credentials": true
+/// }"#).unwrap();
+/// let policy = config.build().unwrap();
+/// assert!(policy.allows_credentials());
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct PolicyConfig {
+    /// Allowed origins: exact (`https://example.com`), `*` for any,
+    /// `https://*.example.com` for any subdomain, `http://localhost:*` for
+    /// any port, `null` for the opaque origin. Default: none.
+    pub allow_origins: Vec<String>,
+    /// Regexes matched against the whole origin. Default: none.
+    #[serde(deserialize_with = "one_or_many")]
+    pub allow_origin_regex: Vec<String>,
+    /// Allowed methods, case-sensitive; `*` for any.
+    /// Default: `GET`, `HEAD`, `POST`.
+    pub allow_methods: Vec<String>,
+    /// Allowed request headers, case-insensitive; `*` for any. Default: none
+    /// beyond the always-allowed `accept`, `accept-language`,
+    /// `content-language` and `content-type`.
+    pub allow_headers: Vec<String>,
+    /// Response headers a page may read; `*` for all. Default: none.
+    pub expose_headers: Vec<String>,
+    /// Whether pages may send cookies and read credentialed responses.
+    /// Default: `false`.
+    pub allow_credentials: bool,
+    /// How long browsers may cache a preflight answer, in seconds, 0 to
+    /// 86400. Default: 600.
+    pub max_age: u64,
+    /// Whether to answer Private Network Access preflights. Default: `false`.
+    pub allow_private_network: bool,
+    /// The status of an allowed preflight: 204 or 200. Default: 204.
+    pub preflight_status: u16,
+    /// Whether to answer actual requests from disallowed origins with 403
+    /// instead of running the handler. Default: `false`.
+    pub block_disallowed_origins: bool,
+    /// Keys that are not configuration keys, reported by `build`.
+    #[serde(flatten)]
+    unknown: BTreeMap<String, IgnoredAny>,
+}
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        PolicyConfig {
+            allow_origins: Vec::new(),
+            allow_origin_regex: Vec::new(),
+            allow_methods: ["GET", "HEAD", "POST"].map(String::from).to_vec(),
+            allow_headers: Vec::new(),
+            expose_headers: Vec::new(),
+            allow_credentials: false,
+            max_age: 600,
+            allow_private_network: false,
+            preflight_status: 204,
+            block_disallowed_origins: false,
+            unknown: BTreeMap::new(),
+        }
+    }
+}
+
+impl PolicyConfig {
+    /// Validates the configuration and builds the policy, or returns every
+    /// problem found.
+    pub fn build(self) -> Result<crate::Policy, crate::ConfigErrors> {
+        crate::Policy::from_config(self, None)
+    }
+
+    /// The errors for keys that are not configuration keys.
+    pub(crate) fn unknown_key_errors(&self) -> impl Iterator<Item = ConfigError> + '_ {
+        self.unknown.keys().map(|key| ConfigError::UnknownKey {
+            key: key.clone(),
+            suggestion: suggest(key),
+        })
+    }
+}
+
+/// Accepts a string or a list of strings.
+fn one_or_many<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    match OneOrMany::deserialize(deserializer) {
+        Ok(OneOrMany::One(s)) => Ok(vec![s]),
+        Ok(OneOrMany::Many(v)) => Ok(v),
+        Err(_) => Err(de::Error::custom(
+            "allow_origin_regex must be a string or a list of strings",
+        )),
+    }
+}
+
+/// Names other CORS libraries use for our keys, normalized (lower case, no
+/// `_` or `-`).
+const ALIASES: [(&str, &str); 24] = [
+    ("allowedorigins", "allow_origins"),
+    ("origins", "allow_origins"),
+    ("origin", "allow_origins"),
+    ("corsallowedorigins", "allow_origins"),
+    ("alloworigin", "allow_origins"),
+    ("allowedoriginregexes", "allow_origin_regex"),
+    ("alloworiginregexes", "allow_origin_regex"),
+    ("corsallowedoriginregexes", "allow_origin_regex"),
+    ("originregex", "allow_origin_regex"),
+    ("allowedmethods", "allow_methods"),
+    ("methods", "allow_methods"),
+    ("allowedheaders", "allow_headers"),
+    ("headers", "allow_headers"),
+    ("exposedheaders", "expose_headers"),
+    ("exposeheader", "expose_headers"),
+    ("credentials", "allow_credentials"),
+    ("supportscredentials", "allow_credentials"),
+    ("corsallowcredentials", "allow_credentials"),
+    ("maxageseconds", "max_age"),
+    ("corspreflightmaxage", "max_age"),
+    ("preflightmaxage", "max_age"),
+    ("privatenetwork", "allow_private_network"),
+    ("optionssuccessstatus", "preflight_status"),
+    ("blocknonallowedorigins", "block_disallowed_origins"),
+];
+
+/// The known key closest to `key`, when one is close enough to be a slip.
+pub(crate) fn suggest(key: &str) -> Option<&'static str> {
+    let normalized: String = key
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-'))
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if let Some((_, to)) = ALIASES.iter().find(|(from, _)| *from == normalized) {
+        return Some(to);
+    }
+    KEYS.iter()
+        .map(|known| {
+            let known_normalized: String = known.chars().filter(|&c| c != '_').collect();
+            (edit_distance(&normalized, &known_normalized), *known)
+        })
+        .filter(|(distance, _)| *distance <= 3)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, known)| known)
+}
+
+/// Levenshtein distance, for suggestions on short keys.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + usize::from(ca != *cb))
+                .min(above + 1)
+                .min(row[j] + 1);
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(suggest("allowed_origins"), Some("allow_origins"));
+        assert_eq!(suggest("allowedOrigins"), Some("allow_origins"));
+        assert_eq!(suggest("allow_origin"), Some("allow_origins"));
+        assert_eq!(suggest("supports_credentials"), Some("allow_credentials"));
+        assert_eq!(suggest("exposedHeaders"), Some("expose_headers"));
+        assert_eq!(suggest("max-age"), Some("max_age"));
+        assert_eq!(suggest("maxage"), Some("max_age"));
+        assert_eq!(suggest("alow_methods"), Some("allow_methods"));
+        assert_eq!(suggest("prefligt_status"), Some("preflight_status"));
+        assert_eq!(suggest("database_url"), None);
+    }
+
+    #[test]
+    fn edit_distances() {
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("same", "same"), 0);
+    }
+
+    #[test]
+    fn regex_accepts_one_or_many() {
+        let one: PolicyConfig = serde_json::from_str(r#"{"allow_origin_regex": "a"}"#).unwrap();
+        assert_eq!(one.allow_origin_regex, ["a"]);
+        let many: PolicyConfig =
+            serde_json::from_str(r#"{"allow_origin_regex": ["a", "b"]}"#).unwrap();
+        assert_eq!(many.allow_origin_regex, ["a", "b"]);
+        let err = serde_json::from_str::<PolicyConfig>(r#"{"allow_origin_regex": 3}"#).unwrap_err();
+        assert!(err.to_string().contains("string or a list"), "{err}");
+    }
+
+    #[test]
+    fn defaults() {
+        let config: PolicyConfig = toml::from_str("").unwrap();
+        assert_eq!(config.allow_methods, ["GET", "HEAD", "POST"]);
+        assert_eq!(config.max_age, 600);
+        assert_eq!(config.preflight_status, 204);
+        assert!(!config.allow_credentials && !config.allow_private_network);
+        assert!(config.allow_origins.is_empty());
+    }
+}

@@ -1,0 +1,171 @@
+//! Conversions for `http` 1.x (feature `http`).
+//!
+//! The axum and warp adapters, and anything built on hyper or tower, hold
+//! `http::request::Parts` and `http::HeaderMap`; these functions read the
+//! four CORS request headers straight from the map (no scan of the other
+//! headers) and apply a decision to a response's map.
+
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+
+use crate::decision::{Action, Decision, ResponseHeader};
+use crate::request::RequestParts;
+
+/// The policy's fixed header values, converted once.
+#[derive(Debug)]
+pub(crate) struct PolicyValues {
+    expose: Option<HeaderValue>,
+    max_age: HeaderValue,
+}
+
+impl PolicyValues {
+    pub(crate) fn new(expose: Option<&str>, max_age: &str) -> Self {
+        PolicyValues {
+            // Both were validated as tokens and digits.
+            expose: expose.and_then(|v| HeaderValue::from_str(v).ok()),
+            max_age: HeaderValue::from_str(max_age).unwrap_or(HeaderValue::from_static("0")),
+        }
+    }
+}
+
+const ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK: HeaderName =
+    HeaderName::from_static("access-control-allow-private-network");
+const ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK: HeaderName =
+    HeaderName::from_static("access-control-request-private-network");
+
+impl ResponseHeader {
+    /// The header name as an `http` 1.x [`HeaderName`].
+    pub fn to_http(self) -> HeaderName {
+        match self {
+            ResponseHeader::AllowOrigin => header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            ResponseHeader::AllowCredentials => header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            ResponseHeader::AllowMethods => header::ACCESS_CONTROL_ALLOW_METHODS,
+            ResponseHeader::AllowHeaders => header::ACCESS_CONTROL_ALLOW_HEADERS,
+            ResponseHeader::MaxAge => header::ACCESS_CONTROL_MAX_AGE,
+            ResponseHeader::AllowPrivateNetwork => ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK,
+            ResponseHeader::ExposeHeaders => header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            ResponseHeader::ContentType => header::CONTENT_TYPE,
+        }
+    }
+}
+
+impl<'a> RequestParts<'a> {
+    /// Reads the parts of an `http` 1.x request.
+    ///
+    /// ```
+    /// use cors_core::RequestParts;
+    ///
+    /// let request = http::Request::get("/api")
+    ///     .header("origin", "https://app.example.com")
+    ///     .body(())
+    ///     .unwrap();
+    /// let (parts, _body) = request.into_parts();
+    /// let request = RequestParts::from_http(&parts);
+    /// assert_eq!(request.path(), "/api");
+    /// ```
+    pub fn from_http(parts: &'a http::request::Parts) -> Self {
+        Self::from_http_headers(&parts.method, parts.uri.path(), &parts.headers)
+    }
+
+    /// Reads a method, a path and an `http` 1.x header map.
+    pub fn from_http_headers(method: &'a http::Method, path: &'a str, headers: &'a HeaderMap) -> Self {
+        let mut parts = RequestParts::new(method.as_str()).with_path(path);
+        for value in headers.get_all(header::ORIGIN) {
+            parts.origin.push(value.as_bytes());
+        }
+        if parts.origin == crate::request::Field::Absent {
+            // Not a CORS request; nothing else is read.
+            return parts;
+        }
+        for value in headers.get_all(header::ACCESS_CONTROL_REQUEST_METHOD) {
+            parts.request_method.push(value.as_bytes());
+        }
+        for value in headers.get_all(header::ACCESS_CONTROL_REQUEST_HEADERS) {
+            parts.request_headers.push(value.as_bytes());
+        }
+        for value in headers.get_all(ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK) {
+            parts.request_private_network.push(value.as_bytes());
+        }
+        parts
+    }
+}
+
+impl Decision<'_> {
+    /// Applies the decision to a response's headers: removes any CORS
+    /// header already there (the policy is their only source), appends the
+    /// decision's headers, and merges its names into `Vary`.
+    ///
+    /// ```
+    /// use cors_core::{Policy, RequestParts};
+    ///
+    /// let policy = Policy::builder().allow_origins(["https://a.example"]).build().unwrap();
+    /// let request = http::Request::get("/").header("origin", "https://a.example").body(()).unwrap();
+    /// let (parts, _) = request.into_parts();
+    /// let request = RequestParts::from_http(&parts);
+    ///
+    /// let mut response = http::HeaderMap::new();
+    /// response.insert("vary", "accept-encoding".parse().unwrap());
+    /// policy.evaluate(&request).apply_to_http(&mut response);
+    /// assert_eq!(response["access-control-allow-origin"], "https://a.example");
+    /// let vary: Vec<_> = response.get_all("vary").iter().collect();
+    /// assert_eq!(vary, ["accept-encoding", "Origin"]);
+    /// ```
+    pub fn apply_to_http(&self, headers: &mut HeaderMap) {
+        for name in ResponseHeader::CORS {
+            if headers.contains_key(name.to_http()) {
+                headers.remove(name.to_http());
+            }
+        }
+        for &(name, value) in self.headers() {
+            if let Some(value) = self.http_value(name, value) {
+                headers.append(name.to_http(), value);
+            }
+        }
+        let existing = headers.get_all(header::VARY).iter().map(HeaderValue::as_bytes);
+        if let Some(add) = self.vary().merge(existing) {
+            headers.append(header::VARY, HeaderValue::from_static(add));
+        }
+    }
+
+    /// For a decision that answers now, the complete response, with `body`
+    /// turning the decision's text into the body type; `None` when the
+    /// handler should run.
+    ///
+    /// ```
+    /// use cors_core::{Policy, RequestParts};
+    ///
+    /// let policy = Policy::builder().allow_origins(["https://a.example"]).build().unwrap();
+    /// let mut request = RequestParts::new("OPTIONS");
+    /// request.add_header("origin", b"https://evil.example");
+    /// request.add_header("access-control-request-method", b"GET");
+    /// let response = policy.evaluate(&request).to_http_response(String::from).unwrap();
+    /// assert_eq!(response.status(), 403);
+    /// assert!(response.headers().get("access-control-allow-origin").is_none());
+    /// ```
+    pub fn to_http_response<B>(&self, body: impl FnOnce(&'static str) -> B) -> Option<http::Response<B>> {
+        let Action::Respond { status, body: text } = self.action() else {
+            return None;
+        };
+        let mut response = http::Response::new(body(text));
+        *response.status_mut() =
+            http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::FORBIDDEN);
+        self.apply_to_http(response.headers_mut());
+        Some(response)
+    }
+
+    /// The value of one header, reusing the policy's converted values.
+    fn http_value(&self, name: ResponseHeader, value: &str) -> Option<HeaderValue> {
+        match name {
+            ResponseHeader::ExposeHeaders => self.http.expose.clone(),
+            ResponseHeader::MaxAge => Some(self.http.max_age.clone()),
+            _ => Some(match value {
+                "*" => HeaderValue::from_static("*"),
+                "true" => HeaderValue::from_static("true"),
+                "null" => HeaderValue::from_static("null"),
+                "text/plain; charset=utf-8" => HeaderValue::from_static("text/plain; charset=utf-8"),
+                // Request values echoed back were validated (origin, token,
+                // list of tokens), so this conversion cannot fail.
+                _ => HeaderValue::from_str(value).ok()?,
+            }),
+        }
+    }
+}

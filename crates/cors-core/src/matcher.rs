@@ -1,0 +1,157 @@
+//! Deciding whether an origin is allowed.
+//!
+//! The cost of a lookup does not depend on how many origins are configured:
+//! exact origins are one hash lookup on the whole value; `:*` port
+//! wildcards one lookup on `scheme://host`; subdomain patterns one lookup per
+//! parent domain of the request's host (bounded by the longest configured
+//! parent); regexes, compiled into one `RegexSet`, run only when nothing
+//! cheaper matched; the predicate last of all.
+//!
+//! Parent domains are found at label boundaries only, so `*.foo.com` can
+//! never let in `barfoo.com`, and every pattern is compared against the
+//! request's serialized origin, so a regex never sees a value a browser
+//! would not send.
+
+use std::fmt;
+use std::sync::Arc;
+
+use regex::RegexSet;
+
+use crate::origin::{Origin, Port};
+use crate::request::RequestParts;
+use crate::set::{StrMap, StrSet};
+
+/// A user-supplied origin check: given the request's serialized origin and
+/// the request, whether to allow it.
+pub type OriginPredicate = Arc<dyn Fn(&str, &RequestParts<'_>) -> bool + Send + Sync>;
+
+/// Which port a subdomain pattern allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PortRule {
+    Default,
+    Number(Box<str>),
+    Any,
+}
+
+impl PortRule {
+    fn from_port(port: Port<'_>) -> Self {
+        match port {
+            Port::Default => PortRule::Default,
+            Port::Number(n) => PortRule::Number(n.into()),
+            Port::Any => PortRule::Any,
+        }
+    }
+
+    fn allows(&self, port: Port<'_>) -> bool {
+        match (self, port) {
+            (PortRule::Any, _) => true,
+            (PortRule::Default, Port::Default) => true,
+            (PortRule::Number(n), Port::Number(p)) => **n == *p,
+            _ => false,
+        }
+    }
+}
+
+/// The compiled origin rules of a policy (all but `*`).
+#[derive(Default, Clone)]
+pub(crate) struct OriginMatcher {
+    pub(crate) null: bool,
+    exact: StrSet,
+    /// `scheme://host` of the `:*` patterns without a subdomain wildcard.
+    any_port: StrSet,
+    /// Parent domain to the (scheme, port) pairs allowed below it.
+    subdomains: StrMap<Vec<(Box<str>, PortRule)>>,
+    longest_parent: usize,
+    regex: Option<RegexSet>,
+    pub(crate) predicate: Option<OriginPredicate>,
+}
+
+impl OriginMatcher {
+    /// Adds a parsed pattern.
+    pub(crate) fn insert(&mut self, text: &str, pattern: Origin<'_>) {
+        if pattern.any_subdomain {
+            self.longest_parent = self.longest_parent.max(pattern.host.len());
+            let rules = self.subdomains.entry(pattern.host.into()).or_default();
+            let rule = (pattern.scheme.into(), PortRule::from_port(pattern.port));
+            if !rules.contains(&rule) {
+                rules.push(rule);
+            }
+        } else if pattern.port == Port::Any {
+            self.any_port
+                .insert(format!("{}://{}", pattern.scheme, pattern.host).into());
+        } else {
+            self.exact.insert(text.into());
+        }
+    }
+
+    /// Sets the regexes (already anchored).
+    pub(crate) fn set_regex(&mut self, set: RegexSet) {
+        self.regex = Some(set);
+    }
+
+    /// Whether any rule allows a well-formed, non-`null` origin.
+    pub(crate) fn allows(&self, text: &str, origin: &Origin<'_>, request: &RequestParts<'_>) -> bool {
+        if self.exact.contains(text) {
+            return true;
+        }
+        if !self.any_port.is_empty() {
+            let without_port = match origin.port {
+                Port::Number(p) => &text[..text.len() - p.len() - 1],
+                _ => text,
+            };
+            if self.any_port.contains(without_port) {
+                return true;
+            }
+        }
+        if !self.subdomains.is_empty() && origin.is_domain && self.subdomain_allows(origin) {
+            return true;
+        }
+        if self.regex.as_ref().is_some_and(|set| set.is_match(text)) {
+            return true;
+        }
+        self.predicate.as_ref().is_some_and(|p| p(text, request))
+    }
+
+    fn subdomain_allows(&self, origin: &Origin<'_>) -> bool {
+        let host = origin.host;
+        // Each parent is what follows a dot; skip those longer than any
+        // configured parent without hashing them.
+        let mut parents = host
+            .bytes()
+            .enumerate()
+            .filter(|&(_, b)| b == b'.')
+            .map(|(i, _)| &host[i + 1..])
+            .skip_while(|parent| parent.len() > self.longest_parent);
+        parents.any(|parent| {
+            self.subdomains.get(parent).is_some_and(|rules| {
+                rules
+                    .iter()
+                    .any(|(scheme, port)| **scheme == *origin.scheme && port.allows(origin.port))
+            })
+        })
+    }
+
+    /// How many rules of each kind, for `Debug`.
+    fn counts(&self) -> [usize; 4] {
+        [
+            self.exact.len(),
+            self.any_port.len(),
+            self.subdomains.values().map(Vec::len).sum(),
+            self.regex.as_ref().map_or(0, RegexSet::len),
+        ]
+    }
+}
+
+impl fmt::Debug for OriginMatcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [exact, any_port, subdomain, regex] = self.counts();
+        f.debug_struct("OriginMatcher")
+            .field("null", &self.null)
+            .field("exact", &exact)
+            .field("any_port", &any_port)
+            .field("subdomain", &subdomain)
+            .field("regex", &regex)
+            .field("predicate", &self.predicate.is_some())
+            .finish()
+    }
+}

@@ -1,0 +1,150 @@
+//! The lookup tables built once per policy.
+//!
+//! The tables are filled from configuration only and never grow afterwards,
+//! so a request can make a lookup slower only up to the longest chain the
+//! configuration itself built: a fast unkeyed hash is safe here and saves
+//! most of the cost of SipHash on short keys.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A word-at-a-time multiplicative hash (the "Fx" hash).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher {
+    hash: u64,
+}
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+
+    #[inline]
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// Builds [`FxHasher`]s.
+pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
+/// A set of strings compared byte for byte.
+pub(crate) type StrSet = HashSet<Box<str>, FxBuild>;
+/// A map keyed by strings compared byte for byte.
+pub(crate) type StrMap<V> = HashMap<Box<str>, V, FxBuild>;
+
+/// A set of names compared ASCII-case-insensitively, looked up without
+/// allocating: names are stored in lower case and a key is hashed as if
+/// lower-cased, then compared with `eq_ignore_ascii_case`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CaseInsensitiveSet {
+    buckets: HashMap<u64, Vec<Box<str>>, FxBuild>,
+}
+
+impl CaseInsensitiveSet {
+    /// Adds a name; returns whether it was new.
+    pub(crate) fn insert(&mut self, name: &str) -> bool {
+        let bucket = self.buckets.entry(fold_hash(name.as_bytes())).or_default();
+        if bucket.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            return false;
+        }
+        bucket.push(name.to_ascii_lowercase().into_boxed_str());
+        true
+    }
+
+    /// Whether `name` is in the set, in any case.
+    #[inline]
+    pub(crate) fn contains(&self, name: &[u8]) -> bool {
+        self.buckets
+            .get(&fold_hash(name))
+            .is_some_and(|bucket| bucket.iter().any(|n| n.as_bytes().eq_ignore_ascii_case(name)))
+    }
+
+    /// The names, in lower case, in no particular order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &str> {
+        self.buckets.values().flatten().map(|n| &**n)
+    }
+}
+
+/// The hash of `bytes` lower-cased.
+#[inline]
+fn fold_hash(bytes: &[u8]) -> u64 {
+    let mut hasher = FxHasher::default();
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0; 8];
+        for (w, b) in word.iter_mut().zip(chunk) {
+            *w = b.to_ascii_lowercase();
+        }
+        hasher.add(u64::from_le_bytes(word));
+    }
+    let mut word = [0; 8];
+    for (w, b) in word.iter_mut().zip(chunks.remainder()) {
+        *w = b.to_ascii_lowercase();
+    }
+    hasher.add(u64::from_le_bytes(word) ^ bytes.len() as u64);
+    hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_insensitive_set() {
+        let mut set = CaseInsensitiveSet::default();
+        assert!(set.insert("X-Request-Id"));
+        assert!(!set.insert("x-request-id"));
+        assert!(set.insert("authorization"));
+        assert!(set.contains(b"x-request-id"));
+        assert!(set.contains(b"X-REQUEST-ID"));
+        assert!(set.contains(b"Authorization"));
+        assert!(!set.contains(b"x-request"));
+        assert!(!set.contains(b"x-request-id-2"));
+        assert!(!set.contains(b""));
+        let mut names: Vec<_> = set.iter().collect();
+        names.sort_unstable();
+        assert_eq!(names, ["authorization", "x-request-id"]);
+    }
+
+    #[test]
+    fn fold_hash_ignores_case_only() {
+        assert_eq!(fold_hash(b"Content-Type-Long"), fold_hash(b"content-type-long"));
+        assert_ne!(fold_hash(b"a"), fold_hash(b"a\0"));
+    }
+}
