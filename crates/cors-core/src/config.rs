@@ -8,8 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use serde::de::{self, Deserializer, IgnoredAny};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny};
 
 use crate::error::ConfigError;
 

@@ -255,11 +255,19 @@ impl fmt::Display for Refusal<'_> {
         match *self {
             Refusal::MultipleOrigins => f.write_str("more than one Origin header"),
             Refusal::MalformedOrigin(v) => write!(f, "malformed Origin \"{}\"", Escaped(v)),
-            Refusal::OriginNotAllowed(v) => write!(f, "origin \"{}\" not allowed", Escaped(v.as_bytes())),
-            Refusal::MalformedRequestMethod(v) => {
-                write!(f, "malformed Access-Control-Request-Method \"{}\"", Escaped(v))
+            Refusal::OriginNotAllowed(v) => {
+                write!(f, "origin \"{}\" not allowed", Escaped(v.as_bytes()))
             }
-            Refusal::MethodNotAllowed(v) => write!(f, "method \"{}\" not allowed", Escaped(v.as_bytes())),
+            Refusal::MalformedRequestMethod(v) => {
+                write!(
+                    f,
+                    "malformed Access-Control-Request-Method \"{}\"",
+                    Escaped(v)
+                )
+            }
+            Refusal::MethodNotAllowed(v) => {
+                write!(f, "method \"{}\" not allowed", Escaped(v.as_bytes()))
+            }
             Refusal::MalformedRequestHeaders => {
                 f.write_str("malformed Access-Control-Request-Headers")
             }
@@ -269,7 +277,11 @@ impl fmt::Display for Refusal<'_> {
                 crate::MAX_REQUEST_HEADERS
             ),
             Refusal::HeaderNotAllowed(v) => {
-                write!(f, "request header \"{}\" not allowed", Escaped(v.as_bytes()))
+                write!(
+                    f,
+                    "request header \"{}\" not allowed",
+                    Escaped(v.as_bytes())
+                )
             }
             Refusal::PrivateNetworkNotAllowed => f.write_str("private network access not allowed"),
         }
@@ -383,7 +395,10 @@ impl<'a> Decision<'a> {
 
     /// The value of `name`, when set once or more (the first).
     pub fn header(&self, name: ResponseHeader) -> Option<&'a str> {
-        self.headers().iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+        self.headers()
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
     }
 
     /// The names to merge into the response's `Vary` header, with
@@ -420,7 +435,10 @@ mod tests {
     #[test]
     fn vary_merge() {
         assert_eq!(Vary::ORIGIN.merge([]), Some("Origin"));
-        assert_eq!(Vary::ORIGIN.merge([&b"Accept-Encoding"[..]]), Some("Origin"));
+        assert_eq!(
+            Vary::ORIGIN.merge([&b"Accept-Encoding"[..]]),
+            Some("Origin")
+        );
         assert_eq!(Vary::ORIGIN.merge([&b"accept-encoding,ORIGIN"[..]]), None);
         assert_eq!(Vary::ORIGIN.merge([&b"accept-encoding"[..], b" * "]), None);
         assert_eq!(Vary::NONE.merge([]), None);
@@ -434,7 +452,10 @@ mod tests {
 
     #[test]
     fn escaped_is_printable_and_bounded() {
-        assert_eq!(Escaped(b"a\"b\\c\r\n\xff").to_string(), "a\\\"b\\\\c\\x0d\\x0a\\xff");
+        assert_eq!(
+            Escaped(b"a\"b\\c\r\n\xff").to_string(),
+            "a\\\"b\\\\c\\x0d\\x0a\\xff"
+        );
         let long = Escaped(&[b'a'; 1000]).to_string();
         assert_eq!(long.len(), Escaped::LIMIT + 3);
         assert!(long.ends_with("..."));

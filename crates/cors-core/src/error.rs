@@ -35,26 +35,36 @@ pub enum ConfigError {
     },
 
     /// `"*"` listed together with other origin rules.
-    #[error("allow_origins: \"*\" already allows every origin, so \"{other}\" would have no effect; remove \"*\" to allow only the listed origins, or remove the others")]
+    #[error(
+        "allow_origins: \"*\" already allows every origin, so \"{other}\" would have no effect; remove \"*\" to allow only the listed origins, or remove the others"
+    )]
     AnyOriginWithOthers {
         /// One of the other rules.
         other: String,
     },
 
     /// `allow_credentials = true` with `allow_origins = ["*"]`.
-    #[error("allow_credentials = true cannot be combined with allow_origins = [\"*\"]: that would let every website read your users' authenticated responses, and browsers reject `*` with credentials anyway; list the trusted origins exactly")]
+    #[error(
+        "allow_credentials = true cannot be combined with allow_origins = [\"*\"]: that would let every website read your users' authenticated responses, and browsers reject `*` with credentials anyway; list the trusted origins exactly"
+    )]
     CredentialsWithAnyOrigin,
 
     /// `allow_credentials = true` with `"null"` in `allow_origins`.
-    #[error("allow_credentials = true cannot be combined with \"null\" in allow_origins: any website can produce the `null` origin (from a sandboxed iframe), so it would read your users' authenticated responses; remove \"null\" or set allow_credentials = false")]
+    #[error(
+        "allow_credentials = true cannot be combined with \"null\" in allow_origins: any website can produce the `null` origin (from a sandboxed iframe), so it would read your users' authenticated responses; remove \"null\" or set allow_credentials = false"
+    )]
     CredentialsWithNullOrigin,
 
     /// `allow_credentials = true` with `"*"` in `expose_headers`.
-    #[error("allow_credentials = true cannot be combined with expose_headers = [\"*\"]: browsers treat `*` as a header literally named `*` on credentialed requests; list the headers to expose")]
+    #[error(
+        "allow_credentials = true cannot be combined with expose_headers = [\"*\"]: browsers treat `*` as a header literally named `*` on credentialed requests; list the headers to expose"
+    )]
     CredentialsWithExposeAll,
 
     /// `allow_private_network = true` with `allow_origins = ["*"]`.
-    #[error("allow_private_network = true cannot be combined with allow_origins = [\"*\"]: that would let every website on the internet reach this private-network server; list the trusted origins exactly")]
+    #[error(
+        "allow_private_network = true cannot be combined with allow_origins = [\"*\"]: that would let every website on the internet reach this private-network server; list the trusted origins exactly"
+    )]
     PrivateNetworkWithAnyOrigin,
 
     /// A regex the `regex` crate cannot compile.
@@ -67,14 +77,18 @@ pub enum ConfigError {
     },
 
     /// A method name that is not an HTTP token.
-    #[error("allow_methods: \"{value}\" is not a method name; a method is a token such as \"PUT\" or \"PATCH\" (letters, digits and !#$%&'*+-.^_`|~), or \"*\" for any method")]
+    #[error(
+        "allow_methods: \"{value}\" is not a method name; a method is a token such as \"PUT\" or \"PATCH\" (letters, digits and !#$%&'*+-.^_`|~), or \"*\" for any method"
+    )]
     InvalidMethod {
         /// The value as written.
         value: String,
     },
 
     /// CONNECT, TRACE or TRACK.
-    #[error("allow_methods: \"{value}\" is a forbidden method that browsers never send from a page; remove it")]
+    #[error(
+        "allow_methods: \"{value}\" is a forbidden method that browsers never send from a page; remove it"
+    )]
     ForbiddenMethod {
         /// The value as written.
         value: String,
@@ -88,7 +102,9 @@ pub enum ConfigError {
     },
 
     /// A header name that is not an HTTP token.
-    #[error("{key}: \"{value}\" is not a header name; a header name is a token such as \"x-request-id\" (letters, digits and !#$%&'*+-.^_`|~), or \"*\"")]
+    #[error(
+        "{key}: \"{value}\" is not a header name; a header name is a token such as \"x-request-id\" (letters, digits and !#$%&'*+-.^_`|~), or \"*\""
+    )]
     InvalidHeaderName {
         /// `allow_headers` or `expose_headers`.
         key: &'static str,
@@ -97,28 +113,36 @@ pub enum ConfigError {
     },
 
     /// A forbidden request-header name in `allow_headers`.
-    #[error("allow_headers: \"{value}\" is a forbidden request header that a page's script can never set, so it never needs to be allowed; remove it")]
+    #[error(
+        "allow_headers: \"{value}\" is a forbidden request header that a page's script can never set, so it never needs to be allowed; remove it"
+    )]
     ForbiddenRequestHeader {
         /// The value as written.
         value: String,
     },
 
     /// `Set-Cookie` in `expose_headers`.
-    #[error("expose_headers: \"{value}\" can never be exposed to a page (browsers filter it out of every response); remove it")]
+    #[error(
+        "expose_headers: \"{value}\" can never be exposed to a page (browsers filter it out of every response); remove it"
+    )]
     ForbiddenResponseHeader {
         /// The value as written.
         value: String,
     },
 
     /// `max_age` above a day.
-    #[error("max_age: {value} is out of range; use 0 to 86400 seconds (browsers cap it anyway: Chromium at 7200, Firefox at 86400)")]
+    #[error(
+        "max_age: {value} is out of range; use 0 to 86400 seconds (browsers cap it anyway: Chromium at 7200, Firefox at 86400)"
+    )]
     MaxAgeOutOfRange {
         /// The value as written.
         value: u64,
     },
 
     /// `preflight_status` other than 200 or 204.
-    #[error("preflight_status: {value} is not allowed; use 204 (No Content, the default) or 200 (for old clients that mishandle 204)")]
+    #[error(
+        "preflight_status: {value} is not allowed; use 204 (No Content, the default) or 200 (for old clients that mishandle 204)"
+    )]
     InvalidPreflightStatus {
         /// The value as written.
         value: u16,

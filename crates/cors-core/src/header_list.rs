@@ -62,7 +62,10 @@ pub(crate) fn check<'a>(
 pub(crate) fn trim_ows(bytes: &[u8]) -> &[u8] {
     let is_ows = |b: &u8| matches!(b, b' ' | b'\t');
     let start = bytes.iter().position(|b| !is_ows(b)).unwrap_or(bytes.len());
-    let end = bytes.iter().rposition(|b| !is_ows(b)).map_or(start, |i| i + 1);
+    let end = bytes
+        .iter()
+        .rposition(|b| !is_ows(b))
+        .map_or(start, |i| i + 1);
     &bytes[start..end]
 }
 
@@ -93,18 +96,33 @@ mod tests {
 
     #[test]
     fn browser_shape() {
-        assert_eq!(names(&["content-type,x-a"]).unwrap(), ["content-type", "x-a"]);
+        assert_eq!(
+            names(&["content-type,x-a"]).unwrap(),
+            ["content-type", "x-a"]
+        );
     }
 
     #[test]
     fn whitespace_and_several_lines() {
-        assert_eq!(names(&[" x-a ,\tx-b", "x-c"]).unwrap(), ["x-a", "x-b", "x-c"]);
+        assert_eq!(
+            names(&[" x-a ,\tx-b", "x-c"]).unwrap(),
+            ["x-a", "x-b", "x-c"]
+        );
         assert_eq!(names(&["", "  "]).unwrap(), Vec::<String>::new());
     }
 
     #[test]
     fn refuses_empty_elements_and_non_tokens() {
-        for bad in ["x-a,", ",x-a", "x-a,,x-b", "x-a, ,x-b", "x a", "x-\u{e9}", "x-a;q=1", ","] {
+        for bad in [
+            "x-a,",
+            ",x-a",
+            "x-a,,x-b",
+            "x-a, ,x-b",
+            "x a",
+            "x-\u{e9}",
+            "x-a;q=1",
+            ",",
+        ] {
             assert_eq!(names(&[bad]), Err(ListError::Malformed), "{bad:?}");
         }
     }

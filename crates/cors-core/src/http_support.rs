@@ -67,7 +67,11 @@ impl<'a> RequestParts<'a> {
     }
 
     /// Reads a method, a path and an `http` 1.x header map.
-    pub fn from_http_headers(method: &'a http::Method, path: &'a str, headers: &'a HeaderMap) -> Self {
+    pub fn from_http_headers(
+        method: &'a http::Method,
+        path: &'a str,
+        headers: &'a HeaderMap,
+    ) -> Self {
         let mut parts = RequestParts::new(method.as_str()).with_path(path);
         for value in headers.get_all(header::ORIGIN) {
             parts.origin.push(value.as_bytes());
@@ -120,7 +124,10 @@ impl Decision<'_> {
                 headers.append(name.to_http(), value);
             }
         }
-        let existing = headers.get_all(header::VARY).iter().map(HeaderValue::as_bytes);
+        let existing = headers
+            .get_all(header::VARY)
+            .iter()
+            .map(HeaderValue::as_bytes);
         if let Some(add) = self.vary().merge(existing) {
             headers.append(header::VARY, HeaderValue::from_static(add));
         }
@@ -141,7 +148,10 @@ impl Decision<'_> {
     /// assert_eq!(response.status(), 403);
     /// assert!(response.headers().get("access-control-allow-origin").is_none());
     /// ```
-    pub fn to_http_response<B>(&self, body: impl FnOnce(&'static str) -> B) -> Option<http::Response<B>> {
+    pub fn to_http_response<B>(
+        &self,
+        body: impl FnOnce(&'static str) -> B,
+    ) -> Option<http::Response<B>> {
         let Action::Respond { status, body: text } = self.action() else {
             return None;
         };
@@ -161,7 +171,9 @@ impl Decision<'_> {
                 "*" => HeaderValue::from_static("*"),
                 "true" => HeaderValue::from_static("true"),
                 "null" => HeaderValue::from_static("null"),
-                "text/plain; charset=utf-8" => HeaderValue::from_static("text/plain; charset=utf-8"),
+                "text/plain; charset=utf-8" => {
+                    HeaderValue::from_static("text/plain; charset=utf-8")
+                }
                 // Request values echoed back were validated (origin, token,
                 // list of tokens), so this conversion cannot fail.
                 _ => HeaderValue::from_str(value).ok()?,

@@ -90,7 +90,12 @@ impl OriginMatcher {
     }
 
     /// Whether any rule allows a well-formed, non-`null` origin.
-    pub(crate) fn allows(&self, text: &str, origin: &Origin<'_>, request: &RequestParts<'_>) -> bool {
+    pub(crate) fn allows(
+        &self,
+        text: &str,
+        origin: &Origin<'_>,
+        request: &RequestParts<'_>,
+    ) -> bool {
         if self.exact.contains(text) {
             return true;
         }

@@ -186,8 +186,9 @@ fn parse(text: &str, wildcards: bool) -> Result<Origin<'_>, OriginProblem> {
     };
     let mut scheme_bytes = scheme.bytes();
     let scheme_ok = scheme_bytes.next().is_some_and(|b| b.is_ascii_lowercase())
-        && scheme_bytes
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.'));
+        && scheme_bytes.all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.')
+        });
     if !scheme_ok {
         return Err(InvalidScheme);
     }
@@ -325,10 +326,16 @@ mod tests {
     fn accepts_serialized_origins() {
         let (text, o) = parse_request_origin(b"https://api.example.com:8443").unwrap();
         assert_eq!(text, "https://api.example.com:8443");
-        assert_eq!((o.scheme, o.host, o.port), ("https", "api.example.com", Port::Number("8443")));
+        assert_eq!(
+            (o.scheme, o.host, o.port),
+            ("https", "api.example.com", Port::Number("8443"))
+        );
         assert!(o.is_domain);
         let (_, o) = parse_request_origin(b"http://[::1]:3000").unwrap();
-        assert_eq!((o.host, o.port, o.is_domain), ("[::1]", Port::Number("3000"), false));
+        assert_eq!(
+            (o.host, o.port, o.is_domain),
+            ("[::1]", Port::Number("3000"), false)
+        );
         let (_, o) = parse_request_origin(b"http://127.0.0.1").unwrap();
         assert!(!o.is_domain);
         assert!(parse_request_origin(b"chrome-extension://abcdef").is_some());
@@ -363,7 +370,11 @@ mod tests {
             b"http://[::1",
             b"http://[::1]x",
         ] {
-            assert!(parse_request_origin(bad).is_none(), "{:?}", String::from_utf8_lossy(bad));
+            assert!(
+                parse_request_origin(bad).is_none(),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
         }
         let long = format!("https://{}.com", "a".repeat(MAX_ORIGIN_LEN));
         assert!(parse_request_origin(long.as_bytes()).is_none());
@@ -406,9 +417,24 @@ mod tests {
 
     #[test]
     fn hints_carry_the_fix() {
-        assert!(Path.explain("https://example.com/api").contains("\"https://example.com\""));
-        assert!(DefaultPort.explain("https://example.com:443").contains("\"https://example.com\""));
-        assert!(UpperCase.explain("https://Example.COM").contains("\"https://example.com\""));
-        assert!(MissingScheme.explain("example.com").contains("\"https://example.com\""));
+        assert!(
+            Path.explain("https://example.com/api")
+                .contains("\"https://example.com\"")
+        );
+        assert!(
+            DefaultPort
+                .explain("https://example.com:443")
+                .contains("\"https://example.com\"")
+        );
+        assert!(
+            UpperCase
+                .explain("https://Example.COM")
+                .contains("\"https://example.com\"")
+        );
+        assert!(
+            MissingScheme
+                .explain("example.com")
+                .contains("\"https://example.com\"")
+        );
     }
 }

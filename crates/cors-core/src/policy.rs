@@ -110,7 +110,10 @@ impl PolicyBuilder {
     /// Regexes matched against the whole serialized origin (anchored for
     /// you: `https://.*\.example\.com` cannot match
     /// `https://a.example.com.evil.net`).
-    pub fn allow_origin_regex<I: IntoIterator<Item = S>, S: Into<String>>(mut self, regexes: I) -> Self {
+    pub fn allow_origin_regex<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        regexes: I,
+    ) -> Self {
         self.config.allow_origin_regex = strings(regexes);
         self
     }
@@ -153,7 +156,10 @@ impl PolicyBuilder {
     }
 
     /// Response headers a page may read; `*` for all (without credentials).
-    pub fn expose_headers<I: IntoIterator<Item = S>, S: Into<String>>(mut self, headers: I) -> Self {
+    pub fn expose_headers<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        headers: I,
+    ) -> Self {
         self.config.expose_headers = strings(headers);
         self
     }
@@ -281,14 +287,23 @@ impl Policy {
             if method == "*" {
                 any_method = true;
             } else if !token::is_token(method.as_bytes()) {
-                errors.push(ConfigError::InvalidMethod { value: method.clone() });
-            } else if token::FORBIDDEN_METHODS.iter().any(|f| f.eq_ignore_ascii_case(method)) {
-                errors.push(ConfigError::ForbiddenMethod { value: method.clone() });
+                errors.push(ConfigError::InvalidMethod {
+                    value: method.clone(),
+                });
+            } else if token::FORBIDDEN_METHODS
+                .iter()
+                .any(|f| f.eq_ignore_ascii_case(method))
+            {
+                errors.push(ConfigError::ForbiddenMethod {
+                    value: method.clone(),
+                });
             } else if token::NORMALIZED_METHODS
                 .iter()
                 .any(|m| m.eq_ignore_ascii_case(method) && m != method)
             {
-                errors.push(ConfigError::MethodCase { value: method.clone() });
+                errors.push(ConfigError::MethodCase {
+                    value: method.clone(),
+                });
             } else {
                 methods.insert(method.as_str().into());
             }
@@ -309,7 +324,9 @@ impl Policy {
                     value: name.clone(),
                 });
             } else if token::is_forbidden_request_header(&lower) {
-                errors.push(ConfigError::ForbiddenRequestHeader { value: name.clone() });
+                errors.push(ConfigError::ForbiddenRequestHeader {
+                    value: name.clone(),
+                });
             } else {
                 headers.insert(&lower);
             }
@@ -327,7 +344,9 @@ impl Policy {
                     value: name.clone(),
                 });
             } else if token::is_forbidden_response_header(&lower) {
-                errors.push(ConfigError::ForbiddenResponseHeader { value: name.clone() });
+                errors.push(ConfigError::ForbiddenResponseHeader {
+                    value: name.clone(),
+                });
             } else if !exposed.contains(&lower) {
                 exposed.push(lower);
             }
@@ -337,7 +356,9 @@ impl Policy {
         }
 
         if config.max_age > 86_400 {
-            errors.push(ConfigError::MaxAgeOutOfRange { value: config.max_age });
+            errors.push(ConfigError::MaxAgeOutOfRange {
+                value: config.max_age,
+            });
         }
         if !matches!(config.preflight_status, 200 | 204) {
             errors.push(ConfigError::InvalidPreflightStatus {
@@ -419,7 +440,11 @@ impl Inner {
 
     /// The `Vary` names of responses to requests that are not preflights.
     fn actual_vary(&self) -> Vary {
-        if self.any_origin { Vary::NONE } else { Vary::ORIGIN }
+        if self.any_origin {
+            Vary::NONE
+        } else {
+            Vary::ORIGIN
+        }
     }
 
     fn not_cors(&self) -> Decision<'_> {
@@ -480,21 +505,23 @@ impl Inner {
             Field::One(bytes) => return Err(Refusal::MalformedRequestMethod(bytes)),
             _ => return Err(Refusal::MalformedRequestMethod(b"")),
         };
-        if !(self.any_method || token::is_safelisted_method(method) || self.methods.contains(method)) {
+        if !(self.any_method
+            || token::is_safelisted_method(method)
+            || self.methods.contains(method))
+        {
             return Err(Refusal::MethodNotAllowed(method));
         }
 
         let lines = &request.request_headers;
-        let requested = header_list::check(lines, |name| {
-            self.any_header || self.headers.contains(name)
-        })
-        .map_err(|e| match e {
-            ListError::Malformed => Refusal::MalformedRequestHeaders,
-            ListError::TooMany => Refusal::TooManyRequestHeaders,
-            ListError::NotAllowed(name) => {
-                Refusal::HeaderNotAllowed(std::str::from_utf8(name).unwrap_or_default())
-            }
-        })?;
+        let requested =
+            header_list::check(lines, |name| self.any_header || self.headers.contains(name))
+                .map_err(|e| match e {
+                    ListError::Malformed => Refusal::MalformedRequestHeaders,
+                    ListError::TooMany => Refusal::TooManyRequestHeaders,
+                    ListError::NotAllowed(name) => {
+                        Refusal::HeaderNotAllowed(std::str::from_utf8(name).unwrap_or_default())
+                    }
+                })?;
 
         let private_network = request.request_private_network == Field::One(b"true");
         if private_network && !self.private_network {

@@ -90,9 +90,11 @@ impl CaseInsensitiveSet {
     /// Whether `name` is in the set, in any case.
     #[inline]
     pub(crate) fn contains(&self, name: &[u8]) -> bool {
-        self.buckets
-            .get(&fold_hash(name))
-            .is_some_and(|bucket| bucket.iter().any(|n| n.as_bytes().eq_ignore_ascii_case(name)))
+        self.buckets.get(&fold_hash(name)).is_some_and(|bucket| {
+            bucket
+                .iter()
+                .any(|n| n.as_bytes().eq_ignore_ascii_case(name))
+        })
     }
 
     /// The names, in lower case, in no particular order.
@@ -144,7 +146,10 @@ mod tests {
 
     #[test]
     fn fold_hash_ignores_case_only() {
-        assert_eq!(fold_hash(b"Content-Type-Long"), fold_hash(b"content-type-long"));
+        assert_eq!(
+            fold_hash(b"Content-Type-Long"),
+            fold_hash(b"content-type-long")
+        );
         assert_ne!(fold_hash(b"a"), fold_hash(b"a\0"));
     }
 }

@@ -22,7 +22,8 @@ pub(crate) const FORBIDDEN_METHODS: [&str; 3] = ["CONNECT", "TRACE", "TRACK"];
 
 /// Methods a browser upper-cases whatever case a script wrote them in, so the
 /// lower-case spelling never arrives.
-pub(crate) const NORMALIZED_METHODS: [&str; 6] = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
+pub(crate) const NORMALIZED_METHODS: [&str; 6] =
+    ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
 
 /// CORS-safelisted methods: allowed without being named.
 pub(crate) const SAFELISTED_METHODS: [&str; 3] = ["GET", "HEAD", "POST"];
@@ -95,7 +96,13 @@ mod tests {
 
     #[test]
     fn forbidden_request_headers() {
-        for name in ["cookie", "host", "origin", "sec-fetch-mode", "proxy-authorization"] {
+        for name in [
+            "cookie",
+            "host",
+            "origin",
+            "sec-fetch-mode",
+            "proxy-authorization",
+        ] {
             assert!(is_forbidden_request_header(name), "{name}");
         }
         assert!(!is_forbidden_request_header("authorization"));
