@@ -1,0 +1,1 @@
+//! The demo applications, one module per framework.

@@ -1,0 +1,38 @@
+//! The demo applications, one per framework, that the `cors-demo` server
+//! serves and the conformance suite (`tests/conformance_*.rs`) drives
+//! through each framework's in-process test client. All four expose the
+//! same routes, so any difference in behaviour is a difference between
+//! adapters.
+//!
+//! The routes (the contract other tests rely on):
+//!
+//! - `/echo` answers `GET`, `HEAD`, `POST`, `PUT`, `PATCH`, `DELETE` and
+//!   `OPTIONS` with 200, body `ok`, and the headers `X-Handler: ran`,
+//!   `Vary: Accept-Encoding` and `X-Request-Id: 1`;
+//! - `/fail` is a handler that fails through the framework's own error
+//!   mechanism, giving 500;
+//! - every other path is the framework's own 404.
+//!
+//! With [`Routes::Conformance`], three more routes exercise what only a
+//! test needs:
+//!
+//! - `GET /own-cors` sets CORS headers of its own (which the policy must
+//!   replace): `Access-Control-Allow-Origin: https://handler.example`,
+//!   `Access-Control-Allow-Credentials: true`,
+//!   `Access-Control-Expose-Headers: x-secret`, `Vary: Origin`, plus
+//!   `X-Handler: ran`, 200, body `ok`;
+//! - `GET /vary-star` answers 200, body `ok`, `Vary: *`, `X-Handler: ran`;
+//! - `POST /json` takes a JSON body `{"n": <integer>}` through the
+//!   framework's own JSON extractor and answers 200 with `X-Handler: ran`;
+//!   a body that does not parse gets the framework's own 4xx rejection.
+
+pub mod demo;
+
+/// Which routes a demo application serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Routes {
+    /// `/echo`, `/fail`, and the framework's 404 for everything else.
+    Demo,
+    /// The demo routes plus `/own-cors`, `/vary-star` and `/json`.
+    Conformance,
+}
