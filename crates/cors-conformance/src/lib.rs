@@ -1,0 +1,1143 @@
+//! One table of cases that every adapter must answer identically.
+//!
+//! Each [`Case`] is a policy, a request and what must come back: the
+//! status, whether the handler ran (the demo routes mark their responses
+//! with `X-Handler: ran`), headers that must have an exact value or be
+//! absent, and the names `Vary` must and must not list. The demo
+//! applications in `cors-examples` serve the routes the cases use; each
+//! adapter's conformance test sends every case through its framework's
+//! in-process client and [`Report`]s the result. A case that passes in one
+//! framework and fails in another is a bug in that adapter.
+//!
+//! ```
+//! use cors_conformance::{cases, Observed, Report};
+//!
+//! let case = &cases()[0];
+//! let observed = Observed {
+//!     status: 200,
+//!     headers: vec![
+//!         ("x-handler".into(), b"ran".to_vec()),
+//!         ("vary".into(), b"Accept-Encoding, Origin".to_vec()),
+//!     ],
+//!     body: b"ok".to_vec(),
+//! };
+//! assert_eq!(cors_conformance::check(case, &observed), Ok(()));
+//! ```
+
+use std::fmt::Write;
+
+use cors_core::Policy;
+
+const ACAO: &str = "access-control-allow-origin";
+const ACAC: &str = "access-control-allow-credentials";
+const ACAM: &str = "access-control-allow-methods";
+const ACAH: &str = "access-control-allow-headers";
+const ACMA: &str = "access-control-max-age";
+const ACAPN: &str = "access-control-allow-private-network";
+const ACEH: &str = "access-control-expose-headers";
+
+const ORIGIN: &str = "origin";
+const ACRM: &str = "access-control-request-method";
+const ACRH: &str = "access-control-request-headers";
+const ACRPN: &str = "access-control-request-private-network";
+
+const PREFLIGHT_VARY: &[&str] = &[
+    "origin",
+    "access-control-request-method",
+    "access-control-request-headers",
+];
+
+/// The allowed origin of most cases.
+const APP: &str = "https://app.example";
+
+/// Exact origin, credentials, a few methods and headers.
+const EXACT: &str = r#"
+allow_origins = ["https://app.example"]
+allow_methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+allow_headers = ["x-custom", "content-type"]
+expose_headers = ["x-request-id"]
+allow_credentials = true
+"#;
+
+/// Any origin, method and header, without credentials.
+const ANY: &str = r#"
+allow_origins = ["*"]
+allow_methods = ["*"]
+allow_headers = ["*"]
+expose_headers = ["x-request-id"]
+"#;
+
+/// Subdomain, port and regex patterns.
+const PATTERNS: &str = r#"
+allow_origins = ["https://*.example.com", "http://localhost:*"]
+allow_origin_regex = 'https://pr-[0-9]+\.preview\.example'
+allow_methods = ["GET", "PUT"]
+max_age = 7200
+"#;
+
+/// The opaque origin.
+const NULL: &str = r#"
+allow_origins = ["null"]
+"#;
+
+/// Private Network Access enabled.
+const PRIVATE_NETWORK: &str = r#"
+allow_origins = ["https://app.example"]
+allow_methods = ["PUT"]
+allow_private_network = true
+"#;
+
+/// Preflights answered with 200.
+const STATUS_200: &str = r#"
+allow_origins = ["https://app.example"]
+allow_methods = ["PUT"]
+preflight_status = 200
+"#;
+
+/// Disallowed origins refused before the handler.
+const BLOCK: &str = r#"
+allow_origins = ["https://app.example"]
+block_disallowed_origins = true
+"#;
+
+/// Every header, with credentials (so the names must be echoed).
+const ANY_HEADER_CREDENTIALS: &str = r#"
+allow_origins = ["https://app.example"]
+allow_methods = ["PUT"]
+allow_headers = ["*"]
+allow_credentials = true
+"#;
+
+/// What status a case expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Exactly this status.
+    Is(u16),
+    /// Any 4xx: for responses the framework builds itself, whose exact
+    /// status is the framework's choice (404 or 405 for a method a route
+    /// does not answer, 400 or 415 or 422 for a body it cannot parse).
+    ClientError,
+}
+
+/// One request and what must come back.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// What the case checks, unique in the table.
+    pub name: &'static str,
+    /// The request method.
+    pub method: &'static str,
+    /// The request path.
+    pub path: &'static str,
+    /// The request headers, one entry per header line, in order.
+    pub headers: Vec<(&'static str, &'static str)>,
+    /// The request body.
+    pub body: &'static str,
+    policy: &'static str,
+    status: Status,
+    handler_ran: bool,
+    expected_headers: Vec<(&'static str, Option<&'static str>)>,
+    no_cors_headers: bool,
+    vary: Vec<&'static str>,
+    not_vary: Vec<&'static str>,
+}
+
+impl Case {
+    fn new(
+        name: &'static str,
+        policy: &'static str,
+        method: &'static str,
+        path: &'static str,
+    ) -> Self {
+        Case {
+            name,
+            method,
+            path,
+            headers: Vec::new(),
+            body: "",
+            policy,
+            status: Status::Is(200),
+            handler_ran: true,
+            expected_headers: Vec::new(),
+            no_cors_headers: false,
+            vary: Vec::new(),
+            not_vary: Vec::new(),
+        }
+    }
+
+    /// The case's policy.
+    pub fn policy(&self) -> Policy {
+        toml::from_str(self.policy).unwrap_or_else(|e| panic!("case {}: {e}", self.name))
+    }
+
+    /// The policy's TOML text.
+    pub fn policy_text(&self) -> &'static str {
+        self.policy
+    }
+
+    fn header(mut self, name: &'static str, value: &'static str) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    fn origin(self, origin: &'static str) -> Self {
+        self.header(ORIGIN, origin)
+    }
+
+    fn preflight(
+        path: &'static str,
+        name: &'static str,
+        policy: &'static str,
+        origin: &'static str,
+        method: &'static str,
+    ) -> Self {
+        Case::new(name, policy, "OPTIONS", path)
+            .origin(origin)
+            .header(ACRM, method)
+    }
+
+    fn body(mut self, body: &'static str) -> Self {
+        self.body = body;
+        self
+    }
+
+    fn status(mut self, status: u16) -> Self {
+        self.status = Status::Is(status);
+        self
+    }
+
+    fn client_error(mut self) -> Self {
+        self.status = Status::ClientError;
+        self
+    }
+
+    fn not_ran(mut self) -> Self {
+        self.handler_ran = false;
+        self
+    }
+
+    fn has(mut self, name: &'static str, value: &'static str) -> Self {
+        self.expected_headers.push((name, Some(value)));
+        self
+    }
+
+    fn lacks(mut self, name: &'static str) -> Self {
+        self.expected_headers.push((name, None));
+        self
+    }
+
+    /// No `Access-Control-*` response header at all.
+    fn no_cors(mut self) -> Self {
+        self.no_cors_headers = true;
+        self
+    }
+
+    fn vary(mut self, names: &[&'static str]) -> Self {
+        self.vary.extend_from_slice(names);
+        self
+    }
+
+    fn not_vary(mut self, names: &[&'static str]) -> Self {
+        self.not_vary.extend_from_slice(names);
+        self
+    }
+
+    /// An allowed actual request under [`EXACT`] from [`APP`].
+    fn allowed_exact(self) -> Self {
+        self.has(ACAO, APP)
+            .has(ACAC, "true")
+            .has(ACEH, "x-request-id")
+            .vary(&["origin"])
+    }
+
+    /// A refused actual request (handler runs, no CORS header).
+    fn refused_actual(self) -> Self {
+        self.no_cors().vary(&["origin"])
+    }
+
+    /// A preflight the engine allowed.
+    fn allowed_preflight(self, origin: &'static str, method: &'static str) -> Self {
+        self.status(204)
+            .not_ran()
+            .has(ACAO, origin)
+            .has(ACAM, method)
+            .vary(PREFLIGHT_VARY)
+    }
+
+    /// A preflight the engine refused.
+    fn refused_preflight(self) -> Self {
+        self.status(403)
+            .not_ran()
+            .no_cors()
+            .has("content-type", "text/plain; charset=utf-8")
+            .vary(PREFLIGHT_VARY)
+    }
+}
+
+/// Every case, in a stable order.
+pub fn cases() -> Vec<Case> {
+    let get = |name, policy, path| Case::new(name, policy, "GET", path);
+    vec![
+        // Not CORS requests.
+        get(
+            "no origin: handler runs, response varies on Origin",
+            EXACT,
+            "/echo",
+        )
+        .no_cors()
+        .vary(&["origin", "accept-encoding"]),
+        get(
+            "no origin under any-origin: allow-origin * and no Vary: Origin",
+            ANY,
+            "/echo",
+        )
+        .has(ACAO, "*")
+        .has(ACEH, "x-request-id")
+        .lacks(ACAC)
+        .vary(&["accept-encoding"])
+        .not_vary(&["origin"]),
+        Case::new(
+            "OPTIONS with request-method but no Origin is not CORS",
+            EXACT,
+            "OPTIONS",
+            "/echo",
+        )
+        .header(ACRM, "PUT")
+        .no_cors()
+        .vary(&["origin"]),
+        get("no origin on the framework's 404", EXACT, "/nowhere")
+            .status(404)
+            .not_ran()
+            .no_cors()
+            .vary(&["origin"]),
+        // Actual requests allowed.
+        get("GET from the allowed origin", EXACT, "/echo")
+            .origin(APP)
+            .allowed_exact(),
+        Case::new("POST from the allowed origin", EXACT, "POST", "/echo")
+            .origin(APP)
+            .header("content-type", "text/plain")
+            .body("hello")
+            .allowed_exact(),
+        Case::new("PUT from the allowed origin", EXACT, "PUT", "/echo")
+            .origin(APP)
+            .allowed_exact(),
+        Case::new("PATCH from the allowed origin", EXACT, "PATCH", "/echo")
+            .origin(APP)
+            .allowed_exact(),
+        Case::new("DELETE from the allowed origin", EXACT, "DELETE", "/echo")
+            .origin(APP)
+            .allowed_exact(),
+        Case::new("HEAD from the allowed origin", EXACT, "HEAD", "/echo")
+            .origin(APP)
+            .allowed_exact(),
+        Case::new(
+            "OPTIONS without request-method is an actual request",
+            EXACT,
+            "OPTIONS",
+            "/echo",
+        )
+        .origin(APP)
+        .allowed_exact(),
+        get(
+            "handler's Vary is kept and Origin appended once",
+            EXACT,
+            "/echo",
+        )
+        .origin(APP)
+        .allowed_exact()
+        .vary(&["accept-encoding"]),
+        get("any-origin policy answers *", ANY, "/echo")
+            .origin(APP)
+            .has(ACAO, "*")
+            .has(ACEH, "x-request-id")
+            .lacks(ACAC)
+            .not_vary(&["origin"]),
+        get(
+            "any-origin policy answers * whatever the Origin value",
+            ANY,
+            "/echo",
+        )
+        .origin("not an origin")
+        .has(ACAO, "*")
+        .not_vary(&["origin"]),
+        get("subdomain pattern allows a subdomain", PATTERNS, "/echo")
+            .origin("https://api.example.com")
+            .has(ACAO, "https://api.example.com")
+            .lacks(ACAC)
+            .vary(&["origin"]),
+        get(
+            "subdomain pattern allows a deeper subdomain",
+            PATTERNS,
+            "/echo",
+        )
+        .origin("https://a.b.example.com")
+        .has(ACAO, "https://a.b.example.com"),
+        get("port wildcard allows any port", PATTERNS, "/echo")
+            .origin("http://localhost:5173")
+            .has(ACAO, "http://localhost:5173"),
+        get("port wildcard allows the default port", PATTERNS, "/echo")
+            .origin("http://localhost")
+            .has(ACAO, "http://localhost"),
+        get("regex allows a matching origin", PATTERNS, "/echo")
+            .origin("https://pr-42.preview.example")
+            .has(ACAO, "https://pr-42.preview.example"),
+        get("null origin allowed when listed", NULL, "/echo")
+            .origin("null")
+            .has(ACAO, "null")
+            .vary(&["origin"]),
+        // Actual requests refused.
+        get(
+            "GET from an unknown origin: handler runs, no CORS header",
+            EXACT,
+            "/echo",
+        )
+        .origin("https://evil.example")
+        .refused_actual(),
+        Case::new("HEAD from an unknown origin", EXACT, "HEAD", "/echo")
+            .origin("https://evil.example")
+            .refused_actual(),
+        get("origin with a trailing slash is refused", EXACT, "/echo")
+            .origin("https://app.example/")
+            .refused_actual(),
+        get("origin with a path is refused", EXACT, "/echo")
+            .origin("https://app.example/api")
+            .refused_actual(),
+        get("origin in upper case is refused", EXACT, "/echo")
+            .origin("https://APP.example")
+            .refused_actual(),
+        get("origin with the default port is refused", EXACT, "/echo")
+            .origin("https://app.example:443")
+            .refused_actual(),
+        get("origin with spaces is refused", EXACT, "/echo")
+            .origin("https://app.example x")
+            .refused_actual(),
+        get("two Origin headers are refused", EXACT, "/echo")
+            .origin(APP)
+            .origin(APP)
+            .refused_actual(),
+        get("null origin refused unless listed", EXACT, "/echo")
+            .origin("null")
+            .refused_actual(),
+        get("subdomain pattern never allows the apex", PATTERNS, "/echo")
+            .origin("https://example.com")
+            .refused_actual(),
+        get(
+            "subdomain pattern checks label boundaries",
+            PATTERNS,
+            "/echo",
+        )
+        .origin("https://evilexample.com")
+        .refused_actual(),
+        get("subdomain pattern checks the scheme", PATTERNS, "/echo")
+            .origin("http://api.example.com")
+            .refused_actual(),
+        get(
+            "a suffix of the origin does not fool the pattern",
+            PATTERNS,
+            "/echo",
+        )
+        .origin("https://api.example.com.evil.net")
+        .refused_actual(),
+        get("regex is anchored at the end", PATTERNS, "/echo")
+            .origin("https://pr-42.preview.example.evil.net")
+            .refused_actual(),
+        get("regex is anchored at the start", PATTERNS, "/echo")
+            .origin("xhttps://pr-42.preview.example")
+            .refused_actual(),
+        // Responses the framework or the handler's error builds.
+        get("framework 404 carries CORS headers", EXACT, "/nowhere")
+            .origin(APP)
+            .status(404)
+            .not_ran()
+            .has(ACAO, APP)
+            .has(ACAC, "true")
+            .vary(&["origin"]),
+        get(
+            "framework 404 for a refused origin has none",
+            EXACT,
+            "/nowhere",
+        )
+        .origin("https://evil.example")
+        .status(404)
+        .not_ran()
+        .refused_actual(),
+        get("handler error (500) carries CORS headers", EXACT, "/fail")
+            .origin(APP)
+            .status(500)
+            .not_ran()
+            .has(ACAO, APP)
+            .has(ACEH, "x-request-id")
+            .vary(&["origin"]),
+        get("any-origin policy on the framework's 404", ANY, "/nowhere")
+            .origin(APP)
+            .status(404)
+            .not_ran()
+            .has(ACAO, "*"),
+        Case::new(
+            "method the route does not answer: framework error with CORS headers",
+            EXACT,
+            "TRACE",
+            "/echo",
+        )
+        .origin(APP)
+        .client_error()
+        .not_ran()
+        .has(ACAO, APP)
+        .vary(&["origin"]),
+        Case::new(
+            "extractor rejection carries CORS headers",
+            EXACT,
+            "POST",
+            "/json",
+        )
+        .origin(APP)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .client_error()
+        .not_ran()
+        .has(ACAO, APP)
+        .has(ACAC, "true")
+        .vary(&["origin"]),
+        Case::new("extractor success", EXACT, "POST", "/json")
+            .origin(APP)
+            .header("content-type", "application/json")
+            .body("{\"n\": 7}")
+            .allowed_exact(),
+        // Headers the handler set itself.
+        get(
+            "handler-set CORS headers are replaced by the policy's",
+            EXACT,
+            "/own-cors",
+        )
+        .origin(APP)
+        .allowed_exact(),
+        get(
+            "handler-set CORS headers are removed for a refused origin",
+            EXACT,
+            "/own-cors",
+        )
+        .origin("https://handler.example")
+        .refused_actual(),
+        get(
+            "handler-set CORS headers are removed without Origin",
+            EXACT,
+            "/own-cors",
+        )
+        .no_cors()
+        .vary(&["origin"]),
+        get("Vary: * is left alone", EXACT, "/vary-star")
+            .origin(APP)
+            .has(ACAO, APP)
+            .has("vary", "*"),
+        // block_disallowed_origins.
+        get(
+            "blocked: disallowed origin gets 403 before the handler",
+            BLOCK,
+            "/echo",
+        )
+        .origin("https://evil.example")
+        .status(403)
+        .not_ran()
+        .no_cors()
+        .has("content-type", "text/plain; charset=utf-8")
+        .vary(&["origin"]),
+        Case::new(
+            "blocked: disallowed POST never reaches the handler",
+            BLOCK,
+            "POST",
+            "/echo",
+        )
+        .origin("https://evil.example")
+        .header("content-type", "text/plain")
+        .body("side effect")
+        .status(403)
+        .not_ran()
+        .no_cors(),
+        get(
+            "blocked: allowed origin reaches the handler",
+            BLOCK,
+            "/echo",
+        )
+        .origin(APP)
+        .has(ACAO, APP)
+        .lacks(ACAC),
+        get("blocked: no Origin reaches the handler", BLOCK, "/echo")
+            .no_cors()
+            .vary(&["origin"]),
+        // Preflights allowed.
+        Case::preflight(
+            "/echo",
+            "preflight for PUT with a JSON content type",
+            EXACT,
+            APP,
+            "PUT",
+        )
+        .header(ACRH, "content-type")
+        .allowed_preflight(APP, "PUT")
+        .has(ACAC, "true")
+        .has(ACAH, "content-type")
+        .has(ACMA, "600")
+        .lacks(ACEH)
+        .lacks(ACAPN),
+        Case::preflight(
+            "/echo",
+            "preflight with an allowed custom header",
+            EXACT,
+            APP,
+            "DELETE",
+        )
+        .header(ACRH, "x-custom")
+        .allowed_preflight(APP, "DELETE")
+        .has(ACAH, "x-custom"),
+        Case::preflight(
+            "/echo",
+            "preflight header names compare case-insensitively",
+            EXACT,
+            APP,
+            "PUT",
+        )
+        .header(ACRH, "X-Custom")
+        .allowed_preflight(APP, "PUT")
+        .has(ACAH, "X-Custom"),
+        Case::preflight(
+            "/echo",
+            "preflight without requested headers has no allow-headers",
+            EXACT,
+            APP,
+            "PATCH",
+        )
+        .allowed_preflight(APP, "PATCH")
+        .lacks(ACAH),
+        Case::preflight(
+            "/echo",
+            "preflight for a safelisted method is allowed unlisted",
+            PATTERNS,
+            "https://a.example.com",
+            "POST",
+        )
+        .allowed_preflight("https://a.example.com", "POST"),
+        Case::preflight(
+            "/echo",
+            "preflight header list with optional whitespace",
+            EXACT,
+            APP,
+            "PUT",
+        )
+        .header(ACRH, "content-type , x-custom")
+        .allowed_preflight(APP, "PUT")
+        .has(ACAH, "content-type , x-custom"),
+        Case::preflight(
+            "/echo",
+            "preflight header list split over two lines",
+            EXACT,
+            APP,
+            "PUT",
+        )
+        .header(ACRH, "content-type")
+        .header(ACRH, "x-custom")
+        .allowed_preflight(APP, "PUT")
+        .has(ACAH, "content-type, x-custom"),
+        Case::preflight(
+            "/nowhere",
+            "preflight to an unrouted path is answered",
+            EXACT,
+            APP,
+            "PUT",
+        )
+        .allowed_preflight(APP, "PUT"),
+        Case::preflight(
+            "/fail",
+            "preflight to a failing handler never runs it",
+            EXACT,
+            APP,
+            "PUT",
+        )
+        .allowed_preflight(APP, "PUT"),
+        Case::preflight(
+            "/json",
+            "preflight to a route without OPTIONS",
+            EXACT,
+            APP,
+            "POST",
+        )
+        .header(ACRH, "content-type")
+        .allowed_preflight(APP, "POST"),
+        Case::preflight(
+            "/echo",
+            "preflight under any-origin answers * and names Authorization",
+            ANY,
+            APP,
+            "PUT",
+        )
+        .header(ACRH, "authorization,x-anything")
+        .allowed_preflight("*", "PUT")
+        .has(ACAH, "authorization,x-anything")
+        .lacks(ACAC),
+        Case::preflight(
+            "/echo",
+            "any-method policy allows a custom method",
+            ANY,
+            APP,
+            "PURGE",
+        )
+        .allowed_preflight("*", "PURGE"),
+        Case::preflight(
+            "/echo",
+            "allow_headers * with credentials echoes Authorization",
+            ANY_HEADER_CREDENTIALS,
+            APP,
+            "PUT",
+        )
+        .header(ACRH, "authorization")
+        .allowed_preflight(APP, "PUT")
+        .has(ACAC, "true")
+        .has(ACAH, "authorization"),
+        Case::preflight(
+            "/echo",
+            "preflight from a subdomain with the configured max-age",
+            PATTERNS,
+            "https://eu.example.com",
+            "PUT",
+        )
+        .allowed_preflight("https://eu.example.com", "PUT")
+        .has(ACMA, "7200")
+        .lacks(ACAC),
+        Case::preflight(
+            "/echo",
+            "preflight from a regex origin",
+            PATTERNS,
+            "https://pr-7.preview.example",
+            "PUT",
+        )
+        .allowed_preflight("https://pr-7.preview.example", "PUT"),
+        Case::preflight(
+            "/echo",
+            "preflight from the null origin when listed",
+            NULL,
+            "null",
+            "GET",
+        )
+        .allowed_preflight("null", "GET"),
+        Case::preflight(
+            "/echo",
+            "preflight answered with 200 when configured",
+            STATUS_200,
+            APP,
+            "PUT",
+        )
+        .allowed_preflight(APP, "PUT")
+        .status(200),
+        Case::preflight(
+            "/echo",
+            "private network preflight allowed when enabled",
+            PRIVATE_NETWORK,
+            APP,
+            "PUT",
+        )
+        .header(ACRPN, "true")
+        .allowed_preflight(APP, "PUT")
+        .has(ACAPN, "true")
+        .vary(&["access-control-request-private-network"]),
+        Case::preflight(
+            "/echo",
+            "no allow-private-network unless asked",
+            PRIVATE_NETWORK,
+            APP,
+            "PUT",
+        )
+        .allowed_preflight(APP, "PUT")
+        .lacks(ACAPN)
+        .vary(&["access-control-request-private-network"]),
+        // Preflights refused.
+        Case::preflight(
+            "/echo",
+            "preflight from an unknown origin",
+            EXACT,
+            "https://evil.example",
+            "PUT",
+        )
+        .refused_preflight(),
+        Case::preflight(
+            "/echo",
+            "preflight for a method not allowed",
+            EXACT,
+            APP,
+            "PURGE",
+        )
+        .refused_preflight(),
+        Case::preflight(
+            "/echo",
+            "preflight methods compare case-sensitively",
+            EXACT,
+            APP,
+            "patch",
+        )
+        .refused_preflight(),
+        Case::preflight(
+            "/echo",
+            "preflight with a header not allowed",
+            EXACT,
+            APP,
+            "PUT",
+        )
+        .header(ACRH, "content-type,x-other")
+        .refused_preflight(),
+        Case::preflight(
+            "/echo",
+            "preflight with an empty element in the header list",
+            EXACT,
+            APP,
+            "PUT",
+        )
+        .header(ACRH, "content-type,,x-custom")
+        .refused_preflight(),
+        Case::preflight(
+            "/echo",
+            "preflight with a header name that is not a token",
+            EXACT,
+            APP,
+            "PUT",
+        )
+        .header(ACRH, "x custom")
+        .refused_preflight(),
+        Case::preflight(
+            "/echo",
+            "preflight with too many requested headers",
+            ANY,
+            APP,
+            "PUT",
+        )
+        .header(ACRH, TOO_MANY_HEADERS)
+        .refused_preflight(),
+        Case::preflight(
+            "/echo",
+            "preflight with two request-method headers",
+            EXACT,
+            APP,
+            "PUT",
+        )
+        .header(ACRM, "PUT")
+        .refused_preflight(),
+        Case::preflight(
+            "/echo",
+            "preflight with a request-method that is not a token",
+            EXACT,
+            APP,
+            "P UT",
+        )
+        .refused_preflight(),
+        Case::preflight(
+            "/echo",
+            "preflight from a malformed origin",
+            EXACT,
+            "https://app.example/",
+            "PUT",
+        )
+        .refused_preflight(),
+        Case::preflight(
+            "/echo",
+            "preflight with two Origin headers",
+            EXACT,
+            APP,
+            "PUT",
+        )
+        .origin(APP)
+        .refused_preflight(),
+        Case::preflight(
+            "/echo",
+            "preflight from the null origin unless listed",
+            EXACT,
+            "null",
+            "PUT",
+        )
+        .refused_preflight(),
+        Case::preflight(
+            "/echo",
+            "private network preflight refused unless enabled",
+            EXACT,
+            APP,
+            "PUT",
+        )
+        .header(ACRPN, "true")
+        .refused_preflight(),
+        Case::preflight(
+            "/nowhere",
+            "refused preflight to an unrouted path",
+            EXACT,
+            "https://evil.example",
+            "PUT",
+        )
+        .refused_preflight(),
+        Case::preflight(
+            "/echo",
+            "malformed header list refused even under any-origin",
+            ANY,
+            APP,
+            "PUT",
+        )
+        .header(ACRH, "x-a,")
+        .refused_preflight(),
+    ]
+}
+
+/// An `Access-Control-Request-Headers` value with more names than the
+/// engine reads.
+const TOO_MANY_HEADERS: &str = "h0,h1,h2,h3,h4,h5,h6,h7,h8,h9,h10,h11,h12,h13,h14,h15,h16,h17,h18,h19,h20,h21,h22,h23,h24,h25,h26,h27,h28,h29,h30,h31,h32,h33,h34,h35,h36,h37,h38,h39,h40,h41,h42,h43,h44,h45,h46,h47,h48,h49,h50,h51,h52,h53,h54,h55,h56,h57,h58,h59,h60,h61,h62,h63,h64,h65";
+
+/// A response as an adapter's test client saw it.
+#[derive(Debug, Clone, Default)]
+pub struct Observed {
+    /// The status code.
+    pub status: u16,
+    /// The headers: lower-case name and value, one entry per header line.
+    pub headers: Vec<(String, Vec<u8>)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Observed {
+    /// Every value of `name`, in order.
+    fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_slice())
+    }
+
+    /// The values of `name` joined by `, ` (how a browser combines lines).
+    fn joined(&self, name: &str) -> Option<String> {
+        let values: Vec<String> = self
+            .values(name)
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+            .collect();
+        (!values.is_empty()).then(|| values.join(", "))
+    }
+}
+
+/// Checks a response against a case; the error lists every mismatch.
+pub fn check(case: &Case, observed: &Observed) -> Result<(), String> {
+    let mut problems = Vec::new();
+    match case.status {
+        Status::Is(status) if observed.status != status => {
+            problems.push(format!("status {} (expected {status})", observed.status));
+        }
+        Status::ClientError if !(400..500).contains(&observed.status) => {
+            problems.push(format!("status {} (expected a 4xx)", observed.status));
+        }
+        _ => {}
+    }
+    let ran = observed.joined("x-handler").as_deref() == Some("ran");
+    if ran != case.handler_ran {
+        problems.push(format!(
+            "handler {} (expected it {})",
+            if ran { "ran" } else { "did not run" },
+            if case.handler_ran {
+                "to run"
+            } else {
+                "not to run"
+            }
+        ));
+    }
+    for (name, expected) in &case.expected_headers {
+        let actual = observed.joined(name);
+        if actual.as_deref() != *expected {
+            problems.push(format!("{name}: {actual:?} (expected {expected:?})"));
+        }
+    }
+    if case.no_cors_headers {
+        for (name, _) in &observed.headers {
+            if name.to_ascii_lowercase().starts_with("access-control-") {
+                problems.push(format!("unexpected CORS header {name}"));
+            }
+        }
+    }
+    // Invariants of every response.
+    if observed.values(ACAO).count() > 1 {
+        problems.push("more than one Access-Control-Allow-Origin line".to_owned());
+    }
+    if observed.joined(ACAO).as_deref() == Some("*") && observed.joined(ACAC).is_some() {
+        problems.push(
+            "Access-Control-Allow-Origin: * with Access-Control-Allow-Credentials".to_owned(),
+        );
+    }
+    if case.method == "OPTIONS"
+        && !case.handler_ran
+        && matches!(case.status, Status::Is(200 | 204))
+        && !observed.body.is_empty()
+    {
+        problems.push(format!(
+            "preflight answer has a body: {:?}",
+            String::from_utf8_lossy(&observed.body)
+        ));
+    }
+    let mut names: Vec<String> = Vec::new();
+    for line in observed.values("vary") {
+        for name in String::from_utf8_lossy(line).split(',') {
+            let name = name.trim().to_ascii_lowercase();
+            if names.contains(&name) {
+                problems.push(format!("Vary lists {name} twice"));
+            }
+            names.push(name);
+        }
+    }
+    for name in &case.vary {
+        if !names.iter().any(|n| n == name) {
+            problems.push(format!("Vary lacks {name} (has {names:?})"));
+        }
+    }
+    for name in &case.not_vary {
+        if names.iter().any(|n| n == name) {
+            problems.push(format!("Vary lists {name}"));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("; "))
+    }
+}
+
+/// Collects the results of one framework's run and fails it if any case
+/// failed.
+#[derive(Debug)]
+pub struct Report {
+    framework: &'static str,
+    ran: usize,
+    failures: Vec<String>,
+}
+
+impl Report {
+    /// Starts a report for `framework`.
+    pub fn new(framework: &'static str) -> Self {
+        Report {
+            framework,
+            ran: 0,
+            failures: Vec::new(),
+        }
+    }
+
+    /// Checks one case's response.
+    pub fn record(&mut self, case: &Case, observed: Observed) {
+        self.ran += 1;
+        if let Err(problem) = check(case, &observed) {
+            let mut line = String::new();
+            let _ = write!(
+                line,
+                "[{}] {} {} {:?}: {problem}",
+                case.name, case.method, case.path, case.headers
+            );
+            self.failures.push(line);
+        }
+    }
+
+    /// Panics listing every failed case, unless all passed; prints the
+    /// count. Fails too when fewer cases ran than the table holds.
+    pub fn finish(self) {
+        let total = cases().len();
+        assert_eq!(
+            self.ran, total,
+            "{}: ran {} of {total} cases",
+            self.framework, self.ran
+        );
+        if !self.failures.is_empty() {
+            panic!(
+                "{}: {} of {} conformance cases failed:\n{}",
+                self.framework,
+                self.failures.len(),
+                self.ran,
+                self.failures.join("\n")
+            );
+        }
+        println!("{}: {} conformance cases passed", self.framework, self.ran);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_policies_valid() {
+        let cases = cases();
+        assert!(cases.len() >= 60, "{} cases", cases.len());
+        let mut names: Vec<_> = cases.iter().map(|c| c.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), cases.len(), "duplicate case names");
+        for case in &cases {
+            case.policy();
+        }
+    }
+
+    #[test]
+    fn too_many_headers_is_over_the_bound() {
+        assert!(TOO_MANY_HEADERS.split(',').count() > cors_core::MAX_REQUEST_HEADERS);
+    }
+
+    /// The engine alone, without any framework, agrees with every case it
+    /// decides by itself (preflights and blocked requests, which never reach
+    /// a handler), so the table cannot drift from the engine.
+    #[test]
+    fn engine_agrees_with_engine_answered_cases() {
+        for case in cases().iter().filter(|c| {
+            !c.handler_ran
+                && c.path != "/nowhere"
+                && c.path != "/fail"
+                && c.status != Status::ClientError
+        }) {
+            let policy = case.policy();
+            let mut request = cors_core::RequestParts::new(case.method).with_path(case.path);
+            for (name, value) in &case.headers {
+                request.add_header(name, value.as_bytes());
+            }
+            let decision = policy.evaluate(&request);
+            let cors_core::Action::Respond { status, body } = decision.action() else {
+                panic!("[{}] expected the engine to answer", case.name);
+            };
+            let mut headers: Vec<(String, Vec<u8>)> = decision
+                .headers()
+                .iter()
+                .map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec()))
+                .collect();
+            if !decision.vary().is_empty() {
+                headers.push((
+                    "vary".to_owned(),
+                    decision.vary().as_str().as_bytes().to_vec(),
+                ));
+            }
+            let observed = Observed {
+                status,
+                headers,
+                body: body.as_bytes().to_vec(),
+            };
+            assert_eq!(check(case, &observed), Ok(()), "[{}]", case.name);
+        }
+    }
+
+    #[test]
+    fn check_reports_mismatches() {
+        let case = cases()
+            .into_iter()
+            .find(|c| c.name == "GET from the allowed origin")
+            .unwrap();
+        let observed = Observed {
+            status: 200,
+            headers: vec![
+                ("x-handler".into(), b"ran".to_vec()),
+                ("access-control-allow-origin".into(), b"*".to_vec()),
+                ("vary".into(), b"Origin, origin".to_vec()),
+            ],
+            body: Vec::new(),
+        };
+        let problems = check(&case, &observed).unwrap_err();
+        assert!(
+            problems.contains("access-control-allow-origin"),
+            "{problems}"
+        );
+        assert!(problems.contains("Vary lists origin twice"), "{problems}");
+        assert!(
+            problems.contains("access-control-allow-credentials"),
+            "{problems}"
+        );
+    }
+}
