@@ -4,8 +4,10 @@
 //! exact origins are one hash lookup on the whole value; `:*` port
 //! wildcards one lookup on `scheme://host`; subdomain patterns one lookup per
 //! parent domain of the request's host (bounded by the longest configured
-//! parent); regexes, compiled into one `RegexSet`, run only when nothing
-//! cheaper matched; the predicate last of all.
+//! parent); regexes, compiled together into one fully built DFA (which,
+//! unlike the `regex` crate's lazy engines, needs no cache and so never
+//! allocates while matching), run only when nothing cheaper matched; the
+//! predicate last of all.
 //!
 //! Parent domains are found at label boundaries only, so `*.foo.com` can
 //! never let in `barfoo.com`, and every pattern is compared against the
@@ -15,7 +17,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use regex::RegexSet;
+use regex_automata::dfa::{Automaton, StartKind, dense};
+use regex_automata::util::syntax;
+use regex_automata::{Anchored, Input};
 
 use crate::origin::{Origin, Port};
 use crate::request::RequestParts;
@@ -62,7 +66,7 @@ pub(crate) struct OriginMatcher {
     /// Parent domain to the (scheme, port) pairs allowed below it.
     subdomains: StrMap<Vec<(Box<str>, PortRule)>>,
     longest_parent: usize,
-    regex: Option<RegexSet>,
+    regex: Option<OriginRegexes>,
     pub(crate) predicate: Option<OriginPredicate>,
 }
 
@@ -84,9 +88,9 @@ impl OriginMatcher {
         }
     }
 
-    /// Sets the regexes (already anchored).
-    pub(crate) fn set_regex(&mut self, set: RegexSet) {
-        self.regex = Some(set);
+    /// Sets the regexes.
+    pub(crate) fn set_regex(&mut self, regexes: OriginRegexes) {
+        self.regex = Some(regexes);
     }
 
     /// Whether any rule allows a well-formed, non-`null` origin.
@@ -111,7 +115,7 @@ impl OriginMatcher {
         if !self.subdomains.is_empty() && origin.is_domain && self.subdomain_allows(origin) {
             return true;
         }
-        if self.regex.as_ref().is_some_and(|set| set.is_match(text)) {
+        if self.regex.as_ref().is_some_and(|r| r.is_match(text)) {
             return true;
         }
         self.predicate.as_ref().is_some_and(|p| p(text, request))
@@ -142,7 +146,7 @@ impl OriginMatcher {
             self.exact.len(),
             self.any_port.len(),
             self.subdomains.values().map(Vec::len).sum(),
-            self.regex.as_ref().map_or(0, RegexSet::len),
+            self.regex.as_ref().map_or(0, |r| r.len),
         ]
     }
 }
@@ -158,5 +162,50 @@ impl fmt::Debug for OriginMatcher {
             .field("regex", &regex)
             .field("predicate", &self.predicate.is_some())
             .finish()
+    }
+}
+
+/// The `allow_origin_regex` rules, compiled once into one multi-pattern DFA
+/// that matches the whole origin.
+///
+/// Origins are ASCII by the time they reach it, so the patterns are
+/// compiled without Unicode classes, which keeps the DFA small.
+#[derive(Clone)]
+pub(crate) struct OriginRegexes {
+    dfa: dense::DFA<Vec<u32>>,
+    len: usize,
+}
+
+/// The most memory the DFA may take, and its construction.
+const DFA_SIZE_LIMIT: usize = 16 << 20;
+
+impl OriginRegexes {
+    /// Compiles the patterns, each anchored at both ends.
+    pub(crate) fn new(patterns: &[String]) -> Result<Self, String> {
+        let anchored: Vec<String> = patterns.iter().map(|p| format!("^(?:{p})$")).collect();
+        let dfa = dense::Builder::new()
+            .configure(
+                dense::Config::new()
+                    .start_kind(StartKind::Anchored)
+                    .dfa_size_limit(Some(DFA_SIZE_LIMIT))
+                    .determinize_size_limit(Some(DFA_SIZE_LIMIT)),
+            )
+            .syntax(syntax::Config::new().unicode(false).utf8(false))
+            .build_many(&anchored)
+            .map_err(|e| {
+                format!(
+                    "{e} (origins are ASCII, so Unicode classes such as \\p{{L}} are not supported; \\w, \\d and [a-z] match ASCII)"
+                )
+            })?;
+        Ok(OriginRegexes {
+            dfa,
+            len: patterns.len(),
+        })
+    }
+
+    /// Whether some pattern matches the whole of `origin`.
+    fn is_match(&self, origin: &str) -> bool {
+        let input = Input::new(origin).anchored(Anchored::Yes).earliest(true);
+        matches!(self.dfa.try_search_fwd(&input), Ok(Some(_)))
     }
 }

@@ -3,14 +3,14 @@
 use std::fmt;
 use std::sync::Arc;
 
-use regex::{Regex, RegexSet};
+use regex::Regex;
 use serde::{Deserialize, Deserializer};
 
 use crate::config::PolicyConfig;
 use crate::decision::{Decision, Refusal, RequestKind, ResponseHeader, Vary};
 use crate::error::{ConfigError, ConfigErrors};
 use crate::header_list::{self, ListError};
-use crate::matcher::{OriginMatcher, OriginPredicate};
+use crate::matcher::{OriginMatcher, OriginPredicate, OriginRegexes};
 use crate::origin;
 use crate::request::{Field, RequestParts};
 use crate::set::{CaseInsensitiveSet, StrSet};
@@ -236,24 +236,24 @@ impl Policy {
             }
         }
 
-        let mut anchored = Vec::with_capacity(config.allow_origin_regex.len());
+        let mut regexes_valid = true;
         for pattern in &config.allow_origin_regex {
-            match Regex::new(pattern) {
-                Ok(_) => anchored.push(format!("^(?:{pattern})$")),
-                Err(e) => errors.push(ConfigError::InvalidRegex {
+            if let Err(e) = Regex::new(pattern) {
+                regexes_valid = false;
+                errors.push(ConfigError::InvalidRegex {
                     pattern: pattern.clone(),
                     message: e.to_string(),
-                }),
+                });
             }
         }
-        if anchored.len() == config.allow_origin_regex.len() && !anchored.is_empty() {
-            match RegexSet::new(&anchored) {
-                Ok(set) => origins.set_regex(set),
-                // Each compiled alone; together they can still exceed the
-                // size limit.
-                Err(e) => errors.push(ConfigError::InvalidRegex {
+        if regexes_valid && !config.allow_origin_regex.is_empty() {
+            match OriginRegexes::new(&config.allow_origin_regex) {
+                Ok(regexes) => origins.set_regex(regexes),
+                // Each pattern parsed; together, in ASCII mode, they did not
+                // compile.
+                Err(message) => errors.push(ConfigError::InvalidRegex {
                     pattern: config.allow_origin_regex.join(" | "),
-                    message: e.to_string(),
+                    message,
                 }),
             }
         }
@@ -410,8 +410,9 @@ impl Policy {
         self.inner.credentials
     }
 
-    /// Decides what to do with a request. Pure, allocation-free, and linear
-    /// in the size of the request's CORS headers.
+    /// Decides what to do with a request. Pure, allocation-free (see the
+    /// [crate docs](crate#cost)), and linear in the size of the request's
+    /// CORS headers.
     pub fn evaluate<'a>(&'a self, request: &RequestParts<'a>) -> Decision<'a> {
         let inner: &'a Inner = &self.inner;
         if request.origin == Field::Absent {
