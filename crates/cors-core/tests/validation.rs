@@ -1,0 +1,743 @@
+//! One test per configuration error: the exact variant, and a message that
+//! names the offending value and says how to fix it.
+
+use cors_core::{ConfigError, ConfigErrors, OriginProblem, Policy, PolicyBuilder, PolicyConfig};
+
+/// The single error of an invalid builder.
+fn only_error(builder: PolicyBuilder) -> ConfigError {
+    let errors = builder.build().expect_err("the policy must be refused");
+    assert_eq!(errors.errors().len(), 1, "{errors}");
+    errors.errors()[0].clone()
+}
+
+/// The single error of an invalid configuration, read from TOML through
+/// `PolicyConfig::build`.
+fn only_config_error(toml_text: &str) -> ConfigError {
+    let config: PolicyConfig = toml::from_str(toml_text).expect("parses");
+    let errors = config.build().expect_err("the policy must be refused");
+    assert_eq!(errors.errors().len(), 1, "{errors}");
+    errors.errors()[0].clone()
+}
+
+fn assert_mentions(message: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(
+            message.contains(needle),
+            "{message:?} does not mention {needle:?}"
+        );
+    }
+}
+
+fn origin_problem(value: &str) -> (OriginProblem, String) {
+    match only_error(Policy::builder().allow_origins([value])) {
+        error @ ConfigError::InvalidOrigin { .. } => {
+            let ConfigError::InvalidOrigin { value: v, problem } = &error else {
+                unreachable!()
+            };
+            assert_eq!(v, value);
+            (*problem, error.to_string())
+        }
+        other => panic!("{value}: expected InvalidOrigin, got {other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------- valid policies
+
+#[test]
+fn defaults_and_reasonable_policies_build() {
+    Policy::builder().build().unwrap();
+    let config: PolicyConfig = toml::from_str("").unwrap();
+    config.build().unwrap();
+    Policy::builder()
+        .allow_origins([
+            "https://a.example",
+            "https://*.b.example",
+            "http://localhost:*",
+            "null",
+        ])
+        .allow_origin_regex([r"https://[a-z]+\.c\.example"])
+        .allow_methods(["GET", "PUT", "PATCH", "patch", "PURGE"])
+        .allow_headers(["authorization", "X-Request-Id"])
+        .expose_headers(["x-request-id"])
+        .max_age(0)
+        .preflight_status(200)
+        .build()
+        .unwrap();
+}
+
+// ---------------------------------------------------------------- credentials and private network
+
+#[test]
+fn credentials_with_any_origin() {
+    let error = only_error(
+        Policy::builder()
+            .allow_origins(["*"])
+            .allow_credentials(true),
+    );
+    assert_eq!(error, ConfigError::CredentialsWithAnyOrigin);
+    assert_mentions(
+        &error.to_string(),
+        &["allow_credentials", "\"*\"", "list the trusted origins"],
+    );
+}
+
+#[test]
+fn credentials_with_null_origin() {
+    let error = only_error(
+        Policy::builder()
+            .allow_origins(["https://a.example", "null"])
+            .allow_credentials(true),
+    );
+    assert_eq!(error, ConfigError::CredentialsWithNullOrigin);
+    assert_mentions(
+        &error.to_string(),
+        &["\"null\"", "remove \"null\"", "allow_credentials = false"],
+    );
+}
+
+#[test]
+fn credentials_with_expose_all() {
+    let error = only_error(
+        Policy::builder()
+            .allow_origins(["https://a.example"])
+            .expose_headers(["*"])
+            .allow_credentials(true),
+    );
+    assert_eq!(error, ConfigError::CredentialsWithExposeAll);
+    assert_mentions(
+        &error.to_string(),
+        &["expose_headers", "\"*\"", "list the headers"],
+    );
+    // Without credentials, `*` is fine.
+    Policy::builder()
+        .allow_origins(["https://a.example"])
+        .expose_headers(["*"])
+        .build()
+        .unwrap();
+}
+
+#[test]
+fn private_network_with_any_origin() {
+    let error = only_error(
+        Policy::builder()
+            .allow_origins(["*"])
+            .allow_private_network(true),
+    );
+    assert_eq!(error, ConfigError::PrivateNetworkWithAnyOrigin);
+    assert_mentions(
+        &error.to_string(),
+        &["allow_private_network", "\"*\"", "list the trusted origins"],
+    );
+}
+
+#[test]
+fn any_origin_with_other_origins() {
+    let error = only_error(Policy::builder().allow_origins(["*", "https://a.example"]));
+    assert_eq!(
+        error,
+        ConfigError::AnyOriginWithOthers {
+            other: "https://a.example".into()
+        }
+    );
+    assert_mentions(
+        &error.to_string(),
+        &["\"https://a.example\"", "remove \"*\""],
+    );
+
+    let error = only_error(Policy::builder().allow_origins(["null", "*"]));
+    assert_eq!(
+        error,
+        ConfigError::AnyOriginWithOthers {
+            other: "null".into()
+        }
+    );
+
+    let error = only_error(
+        Policy::builder()
+            .allow_origins(["*"])
+            .allow_origin_regex(["https://x"]),
+    );
+    assert_eq!(
+        error,
+        ConfigError::AnyOriginWithOthers {
+            other: "https://x".into()
+        }
+    );
+
+    let error = only_error(
+        Policy::builder()
+            .allow_origins(["*"])
+            .allow_origin_predicate(|_, _| true),
+    );
+    assert!(
+        matches!(error, ConfigError::AnyOriginWithOthers { .. }),
+        "{error:?}"
+    );
+}
+
+// ---------------------------------------------------------------- origin problems
+
+#[test]
+fn origin_missing_scheme() {
+    let (problem, message) = origin_problem("app.example.com");
+    assert_eq!(problem, OriginProblem::MissingScheme);
+    assert_mentions(
+        &message,
+        &["\"app.example.com\"", "\"https://app.example.com\""],
+    );
+}
+
+#[test]
+fn origin_with_path() {
+    let (problem, message) = origin_problem("https://app.example.com/api");
+    assert_eq!(problem, OriginProblem::Path);
+    assert_mentions(
+        &message,
+        &[
+            "\"https://app.example.com/api\"",
+            "write \"https://app.example.com\"",
+        ],
+    );
+}
+
+#[test]
+fn origin_with_trailing_slash() {
+    let (problem, message) = origin_problem("https://app.example.com/");
+    assert_eq!(problem, OriginProblem::TrailingSlash);
+    assert_mentions(
+        &message,
+        &[
+            "\"https://app.example.com/\"",
+            "write \"https://app.example.com\"",
+        ],
+    );
+}
+
+#[test]
+fn origin_with_query() {
+    let (problem, message) = origin_problem("https://app.example.com?x=1");
+    assert_eq!(problem, OriginProblem::Query);
+    assert_mentions(
+        &message,
+        &[
+            "\"https://app.example.com?x=1\"",
+            "write \"https://app.example.com\"",
+        ],
+    );
+}
+
+#[test]
+fn origin_with_fragment() {
+    let (problem, message) = origin_problem("https://app.example.com#top");
+    assert_eq!(problem, OriginProblem::Fragment);
+    assert_mentions(
+        &message,
+        &[
+            "\"https://app.example.com#top\"",
+            "write \"https://app.example.com\"",
+        ],
+    );
+}
+
+#[test]
+fn origin_with_userinfo() {
+    let (problem, message) = origin_problem("https://me@app.example.com");
+    assert_eq!(problem, OriginProblem::Userinfo);
+    assert_mentions(&message, &["\"https://me@app.example.com\"", "remove it"]);
+}
+
+#[test]
+fn origin_with_default_https_port() {
+    let (problem, message) = origin_problem("https://app.example.com:443");
+    assert_eq!(problem, OriginProblem::DefaultPort);
+    assert_mentions(
+        &message,
+        &[
+            "\"https://app.example.com:443\"",
+            "write \"https://app.example.com\"",
+        ],
+    );
+}
+
+#[test]
+fn origin_with_default_http_port() {
+    let (problem, message) = origin_problem("http://app.example.com:80");
+    assert_eq!(problem, OriginProblem::DefaultPort);
+    assert_mentions(
+        &message,
+        &[
+            "\"http://app.example.com:80\"",
+            "write \"http://app.example.com\"",
+        ],
+    );
+    // A non-default port is fine, and so is 443 on http.
+    Policy::builder()
+        .allow_origins(["http://app.example.com:443", "https://app.example.com:80"])
+        .build()
+        .unwrap();
+}
+
+#[test]
+fn origin_with_misplaced_wildcard() {
+    for value in [
+        "https://ex*ample.com",
+        "https://a.*.example.com",
+        "https://*example.com",
+        "https://example.com:8*",
+    ] {
+        let (problem, message) = origin_problem(value);
+        assert_eq!(problem, OriginProblem::MisplacedWildcard, "{value}");
+        assert_mentions(&message, &[value, "allow_origin_regex"]);
+    }
+    // A wildcard scheme is not a scheme.
+    assert_eq!(
+        origin_problem("*://example.com").0,
+        OriginProblem::InvalidScheme
+    );
+}
+
+#[test]
+fn origin_wildcard_over_top_level_domain() {
+    let (problem, message) = origin_problem("https://*.com");
+    assert_eq!(problem, OriginProblem::WildcardOverTopLevelDomain);
+    assert_mentions(&message, &["\"https://*.com\"", "https://*.example.com"]);
+}
+
+#[test]
+fn origin_wildcard_over_ip_address() {
+    let (problem, message) = origin_problem("https://*.10.0.0.1");
+    assert_eq!(problem, OriginProblem::WildcardOverIpAddress);
+    assert_mentions(&message, &["\"https://*.10.0.0.1\"", "exact origin"]);
+}
+
+#[test]
+fn origin_upper_case_with_lowercase_hint() {
+    let (problem, message) = origin_problem("https://App.Example.COM");
+    assert_eq!(problem, OriginProblem::UpperCase);
+    assert_mentions(
+        &message,
+        &[
+            "\"https://App.Example.COM\"",
+            "write \"https://app.example.com\"",
+        ],
+    );
+}
+
+#[test]
+fn origin_non_ascii_host() {
+    let (problem, message) = origin_problem("https://bücher.example");
+    assert_eq!(problem, OriginProblem::NonAsciiHost);
+    assert_mentions(
+        &message,
+        &["\"https://bücher.example\"", "punycode", "xn--"],
+    );
+}
+
+#[test]
+fn origin_empty_too_long_and_other_syntax() {
+    assert_eq!(origin_problem("").0, OriginProblem::Empty);
+    let long = format!("https://{}.example", "a".repeat(600));
+    assert_eq!(origin_problem(&long).0, OriginProblem::TooLong);
+    assert_eq!(
+        origin_problem("1https://a.example").0,
+        OriginProblem::InvalidScheme
+    );
+    assert_eq!(origin_problem("https://").0, OriginProblem::EmptyHost);
+    assert_eq!(
+        origin_problem("https://a..example").0,
+        OriginProblem::InvalidHost
+    );
+    assert_eq!(
+        origin_problem("https://a.example:0443").0,
+        OriginProblem::InvalidPort
+    );
+    assert_eq!(
+        origin_problem("https://a.example:65536").0,
+        OriginProblem::InvalidPort
+    );
+}
+
+// ---------------------------------------------------------------- regex
+
+#[test]
+fn invalid_regex_carries_the_regex_crate_message() {
+    let pattern = r"https://(unclosed\.example";
+    let error = only_error(Policy::builder().allow_origin_regex([pattern]));
+    let regex_message = regex::Regex::new(pattern).unwrap_err().to_string();
+    let ConfigError::InvalidRegex {
+        pattern: p,
+        message,
+    } = &error
+    else {
+        panic!("{error:?}");
+    };
+    assert_eq!(p, pattern);
+    assert_eq!(message, &regex_message);
+    assert_mentions(
+        &error.to_string(),
+        &[pattern, "allow_origin_regex", &regex_message],
+    );
+}
+
+// ---------------------------------------------------------------- methods
+
+#[test]
+fn invalid_method_token() {
+    for value in ["GET POST", "", "PUT,", "DÉLÉTÉ"] {
+        let error = only_error(Policy::builder().allow_methods([value]));
+        assert_eq!(
+            error,
+            ConfigError::InvalidMethod {
+                value: value.into()
+            }
+        );
+        assert_mentions(
+            &error.to_string(),
+            &[&format!("\"{value}\""), "token", "\"*\""],
+        );
+    }
+}
+
+#[test]
+fn forbidden_methods_in_any_case() {
+    for value in ["CONNECT", "TRACE", "TRACK", "connect", "Trace", "track"] {
+        let error = only_error(Policy::builder().allow_methods([value]));
+        assert_eq!(
+            error,
+            ConfigError::ForbiddenMethod {
+                value: value.into()
+            }
+        );
+        assert_mentions(&error.to_string(), &[&format!("\"{value}\""), "remove it"]);
+    }
+}
+
+#[test]
+fn lowercase_standard_method_is_refused_with_uppercase_hint() {
+    let error = only_error(Policy::builder().allow_methods(["get"]));
+    assert_eq!(
+        error,
+        ConfigError::MethodCase {
+            value: "get".into()
+        }
+    );
+    assert_mentions(&error.to_string(), &["\"get\"", "write \"GET\""]);
+    for value in ["delete", "Put", "options", "head", "post"] {
+        let error = only_error(Policy::builder().allow_methods([value]));
+        assert_eq!(
+            error,
+            ConfigError::MethodCase {
+                value: value.into()
+            }
+        );
+    }
+    // `patch` is not normalized by browsers, so it is a distinct method.
+    Policy::builder()
+        .allow_methods(["patch", "PATCH"])
+        .build()
+        .unwrap();
+}
+
+// ---------------------------------------------------------------- headers
+
+#[test]
+fn invalid_header_names() {
+    let error = only_error(Policy::builder().allow_headers(["x request id"]));
+    assert_eq!(
+        error,
+        ConfigError::InvalidHeaderName {
+            key: "allow_headers",
+            value: "x request id".into()
+        }
+    );
+    assert_mentions(
+        &error.to_string(),
+        &["allow_headers", "\"x request id\"", "x-request-id"],
+    );
+
+    let error = only_error(Policy::builder().expose_headers(["x-total:"]));
+    assert_eq!(
+        error,
+        ConfigError::InvalidHeaderName {
+            key: "expose_headers",
+            value: "x-total:".into()
+        }
+    );
+    assert_mentions(&error.to_string(), &["expose_headers", "\"x-total:\""]);
+}
+
+#[test]
+fn forbidden_request_headers_in_allow_headers() {
+    for value in [
+        "cookie",
+        "Host",
+        "origin",
+        "sec-fetch-mode",
+        "Proxy-Authorization",
+        "content-length",
+    ] {
+        let error = only_error(Policy::builder().allow_headers([value]));
+        assert_eq!(
+            error,
+            ConfigError::ForbiddenRequestHeader {
+                value: value.into()
+            }
+        );
+        assert_mentions(
+            &error.to_string(),
+            &["allow_headers", &format!("\"{value}\""), "remove it"],
+        );
+    }
+    // `authorization` can be set by a script, so it may be allowed.
+    Policy::builder()
+        .allow_headers(["authorization"])
+        .build()
+        .unwrap();
+}
+
+#[test]
+fn set_cookie_in_expose_headers() {
+    for value in ["set-cookie", "Set-Cookie", "set-cookie2"] {
+        let error = only_error(Policy::builder().expose_headers([value]));
+        assert_eq!(
+            error,
+            ConfigError::ForbiddenResponseHeader {
+                value: value.into()
+            }
+        );
+        assert_mentions(
+            &error.to_string(),
+            &["expose_headers", &format!("\"{value}\""), "remove it"],
+        );
+    }
+}
+
+// ---------------------------------------------------------------- numbers
+
+#[test]
+fn max_age_above_a_day() {
+    let error = only_error(Policy::builder().max_age(86_401));
+    assert_eq!(error, ConfigError::MaxAgeOutOfRange { value: 86_401 });
+    assert_mentions(&error.to_string(), &["max_age", "86401", "0 to 86400"]);
+    Policy::builder().max_age(86_400).build().unwrap();
+    Policy::builder().max_age(0).build().unwrap();
+}
+
+#[test]
+fn preflight_status_other_than_200_or_204() {
+    let error = only_error(Policy::builder().preflight_status(201));
+    assert_eq!(error, ConfigError::InvalidPreflightStatus { value: 201 });
+    assert_mentions(
+        &error.to_string(),
+        &["preflight_status", "201", "204", "200"],
+    );
+    let error = only_config_error("preflight_status = 404");
+    assert_eq!(error, ConfigError::InvalidPreflightStatus { value: 404 });
+    Policy::builder().preflight_status(200).build().unwrap();
+    Policy::builder().preflight_status(204).build().unwrap();
+}
+
+// ---------------------------------------------------------------- unknown keys
+
+#[test]
+fn unknown_key_from_toml_suggests_the_key() {
+    let error = only_config_error(r#"allowed_origins = ["https://a.example"]"#);
+    assert_eq!(
+        error,
+        ConfigError::UnknownKey {
+            key: "allowed_origins".into(),
+            suggestion: Some("allow_origins")
+        }
+    );
+    assert_mentions(
+        &error.to_string(),
+        &["`allowed_origins`", "did you mean `allow_origins`?"],
+    );
+}
+
+#[test]
+fn unknown_key_from_json_suggests_the_key() {
+    let config: PolicyConfig =
+        serde_json::from_str(r#"{"allowedOrigins": ["https://a.example"], "maxAge": 60}"#).unwrap();
+    let errors = config.build().unwrap_err();
+    assert_eq!(
+        errors.errors(),
+        [
+            ConfigError::UnknownKey {
+                key: "allowedOrigins".into(),
+                suggestion: Some("allow_origins")
+            },
+            ConfigError::UnknownKey {
+                key: "maxAge".into(),
+                suggestion: Some("max_age")
+            },
+        ]
+    );
+    assert_mentions(
+        &errors.to_string(),
+        &["did you mean `allow_origins`?", "did you mean `max_age`?"],
+    );
+}
+
+#[test]
+fn unknown_key_without_suggestion_lists_the_keys() {
+    let error = only_config_error(r#"database_url = "postgres://""#);
+    assert_eq!(
+        error,
+        ConfigError::UnknownKey {
+            key: "database_url".into(),
+            suggestion: None
+        }
+    );
+    assert_mentions(
+        &error.to_string(),
+        &[
+            "`database_url`",
+            "allow_origins",
+            "block_disallowed_origins",
+        ],
+    );
+}
+
+// ---------------------------------------------------------------- all at once
+
+const FIVE_PROBLEMS: &str = r#"
+allowed_methods = ["GET"]
+allow_origins = ["https://a.example/"]
+allow_methods = ["TRACE"]
+allow_headers = ["cookie"]
+max_age = 100000
+"#;
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let config: PolicyConfig = toml::from_str(FIVE_PROBLEMS).unwrap();
+    let errors: ConfigErrors = config.build().unwrap_err();
+    let errors = errors.errors();
+    assert_eq!(errors.len(), 5, "{errors:#?}");
+    assert!(errors.contains(&ConfigError::UnknownKey {
+        key: "allowed_methods".into(),
+        suggestion: Some("allow_methods"),
+    }));
+    assert!(errors.contains(&ConfigError::InvalidOrigin {
+        value: "https://a.example/".into(),
+        problem: OriginProblem::TrailingSlash,
+    }));
+    assert!(errors.contains(&ConfigError::ForbiddenMethod {
+        value: "TRACE".into()
+    }));
+    assert!(errors.contains(&ConfigError::ForbiddenRequestHeader {
+        value: "cookie".into()
+    }));
+    assert!(errors.contains(&ConfigError::MaxAgeOutOfRange { value: 100_000 }));
+}
+
+#[test]
+fn builder_reports_every_problem_at_once() {
+    let errors = Policy::builder()
+        .allow_origins(["*", "null"])
+        .allow_credentials(true)
+        .allow_private_network(true)
+        .allow_methods(["get"])
+        .expose_headers(["*", "set-cookie"])
+        .max_age(86_401)
+        .preflight_status(201)
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        errors.errors(),
+        [
+            ConfigError::AnyOriginWithOthers {
+                other: "null".into()
+            },
+            ConfigError::CredentialsWithAnyOrigin,
+            ConfigError::PrivateNetworkWithAnyOrigin,
+            ConfigError::CredentialsWithNullOrigin,
+            ConfigError::MethodCase {
+                value: "get".into()
+            },
+            ConfigError::ForbiddenResponseHeader {
+                value: "set-cookie".into()
+            },
+            ConfigError::CredentialsWithExposeAll,
+            ConfigError::MaxAgeOutOfRange { value: 86_401 },
+            ConfigError::InvalidPreflightStatus { value: 201 },
+        ]
+    );
+    let text = errors.to_string();
+    assert!(
+        text.starts_with("invalid CORS policy (9 problems):"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 10, "{text}");
+}
+
+#[test]
+fn toml_policy_error_lists_every_problem() {
+    let error = toml::from_str::<Policy>(FIVE_PROBLEMS)
+        .unwrap_err()
+        .to_string();
+    assert_mentions(
+        &error,
+        &[
+            "5 problems",
+            "`allowed_methods`",
+            "did you mean `allow_methods`?",
+            "\"https://a.example/\"",
+            "\"TRACE\"",
+            "\"cookie\"",
+            "max_age: 100000",
+        ],
+    );
+}
+
+#[test]
+fn json_policy_error_lists_every_problem() {
+    let error = serde_json::from_str::<Policy>(
+        r#"{"allow_origins": ["https://A.example"], "allow_credentials": true, "expose_headers": ["*"]}"#,
+    )
+    .unwrap_err()
+    .to_string();
+    assert_mentions(
+        &error,
+        &[
+            "2 problems",
+            "\"https://A.example\"",
+            "write \"https://a.example\"",
+            "expose_headers",
+        ],
+    );
+}
+
+#[test]
+fn valid_toml_policy_deserializes() {
+    let policy: Policy = toml::from_str(
+        r#"
+allow_origins = ["https://a.example"]
+allow_origin_regex = 'https://[a-z]+\.b\.example'
+allow_credentials = true
+max_age = 60
+"#,
+    )
+    .unwrap();
+    assert!(policy.allows_credentials());
+    assert!(!policy.allows_any_origin());
+}
+
+#[test]
+fn unicode_regex_class_is_refused_with_the_ascii_hint() {
+    // Origins are ASCII, so the regexes are compiled without Unicode
+    // classes; a pattern the `regex` crate accepts can still be refused.
+    let pattern = r"https://\p{L}+\.example";
+    let error = only_error(Policy::builder().allow_origin_regex([pattern]));
+    let ConfigError::InvalidRegex { pattern: p, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(p, pattern);
+    assert_mentions(&error.to_string(), &[pattern, "ASCII"]);
+    // ASCII classes are fine.
+    Policy::builder()
+        .allow_origin_regex([r"https://\w+\.example", r"http://localhost:\d+"])
+        .build()
+        .unwrap();
+}
