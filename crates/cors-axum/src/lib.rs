@@ -1,0 +1,677 @@
+//! CORS for axum, and for any tower or hyper service, decided by
+//! [`cors_core`].
+//!
+//! [`CorsLayer`] wraps a service in [`Cors`]. Every request is evaluated by
+//! the policy: preflights and refusals are answered by the layer itself
+//! (the inner service never sees them), and every other response gets the
+//! decision's headers, whatever its status, including the router's own 404
+//! and 405 answers and handler errors.
+//!
+//! ```
+//! use axum::body::Body;
+//! use axum::http::{Request, StatusCode};
+//! use axum::routing::get;
+//! use axum::Router;
+//! use cors_axum::CorsLayer;
+//! use cors_core::Policy;
+//! use tower::ServiceExt;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let policy = Policy::builder()
+//!     .allow_origins(["https://app.example.com"])
+//!     .allow_methods(["GET", "PUT"])
+//!     .allow_headers(["x-api-key"])
+//!     .build()?;
+//!
+//! let app = Router::new()
+//!     .route("/items", get(|| async { "items" }))
+//!     // Last: the layer wraps every route and the fallback.
+//!     .layer(CorsLayer::new(policy));
+//!
+//! // A preflight, answered by the layer, for any path.
+//! let preflight = Request::options("/items")
+//!     .header("origin", "https://app.example.com")
+//!     .header("access-control-request-method", "PUT")
+//!     .header("access-control-request-headers", "x-api-key")
+//!     .body(Body::empty())?;
+//! let response = app.clone().oneshot(preflight).await?;
+//! assert_eq!(response.status(), StatusCode::NO_CONTENT);
+//! assert_eq!(response.headers()["access-control-allow-origin"], "https://app.example.com");
+//! assert_eq!(response.headers()["access-control-allow-methods"], "PUT");
+//!
+//! // An actual request: the handler runs, the layer adds the headers.
+//! let request = Request::get("/items")
+//!     .header("origin", "https://app.example.com")
+//!     .body(Body::empty())?;
+//! let response = app.clone().oneshot(request).await?;
+//! assert_eq!(response.status(), StatusCode::OK);
+//! assert_eq!(response.headers()["access-control-allow-origin"], "https://app.example.com");
+//! assert_eq!(response.headers()["vary"], "Origin");
+//!
+//! // The router's own 404 gets them too, so the page can read it.
+//! let request = Request::get("/nowhere")
+//!     .header("origin", "https://app.example.com")
+//!     .body(Body::empty())?;
+//! let response = app.oneshot(request).await?;
+//! assert_eq!(response.status(), StatusCode::NOT_FOUND);
+//! assert_eq!(response.headers()["access-control-allow-origin"], "https://app.example.com");
+//!
+//! // To serve it:
+//! // let listener = tokio::net::TcpListener::bind("127.0.0.1:3001").await?;
+//! // axum::serve(listener, app).await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Where to put the layer
+//!
+//! A preflight is an `OPTIONS` request, usually to a path whose route has
+//! no `OPTIONS` handler, and sometimes to a path with no route at all. The
+//! layer must therefore see requests *before* routing decides they have no
+//! handler:
+//!
+//! - Call [`Router::layer`](https://docs.rs/axum/0.8/axum/struct.Router.html#method.layer)
+//!   **last**, after every `route`, `nest`, `merge` and `fallback`. axum
+//!   applies a layer only to what the router holds when `layer` is called:
+//!   routes added afterwards are not wrapped, and their preflights get a 405.
+//! - Do **not** use `Router::route_layer`: it wraps matched routes only, so
+//!   preflights and requests to unrouted paths (the fallback's 404) get no
+//!   CORS answer, and the browser reports a CORS error instead of the 404.
+//! - Alternatively wrap the finished router as a whole,
+//!   `CorsLayer::new(policy).layer(router)`, and serve that service.
+//!
+//! # Responses and their body
+//!
+//! The layer's response body is [`CorsBody`]: either the inner service's
+//! body, passed through untouched, or the fixed text of an answer the layer
+//! gave itself (empty for an allowed preflight, a one-line reason for a
+//! 403 refusal). This keeps the layer generic over the inner body type
+//! (axum's `Body`, hyper's `Incoming`, tonic's body, ...) without boxing.
+//! `CorsBody<B>` is an `http_body::Body` whenever `B` is one with
+//! `Data = Bytes`; axum turns it into a response like any other body.
+//!
+//! # Logging
+//!
+//! Refused CORS requests are logged with `tracing` at `DEBUG` level, with
+//! the engine's typed reason in the `refusal` field (request bytes escaped,
+//! so the line is safe to log).
+//!
+//! # Cost
+//!
+//! The service holds one clone of the policy handle. Per request it reads
+//! the CORS headers without copying them; for a request the inner service
+//! handles, the response future keeps the request's method, URI and
+//! `Origin` values (reference-counted clones) and a clone of the policy
+//! handle, evaluates the policy again when the response arrives (the
+//! engine is pure, so the decision is the same), and applies it with
+//! [`Decision::apply_to_http`](cors_core::Decision::apply_to_http). Nothing
+//! is boxed.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use cors_core::{Policy, RequestParts};
+use http::header::{self, HeaderValue};
+use http::{Method, Request, Response, Uri};
+use http_body::{Body, Frame, SizeHint};
+use pin_project_lite::pin_project;
+use tower_layer::Layer;
+use tower_service::Service;
+
+/// A tower [`Layer`] that applies a CORS [`Policy`] to a service.
+///
+/// See the [crate docs](crate) for an example and for where to put it.
+#[derive(Debug, Clone)]
+pub struct CorsLayer {
+    policy: Policy,
+}
+
+impl CorsLayer {
+    /// A layer applying `policy`.
+    pub fn new(policy: Policy) -> Self {
+        CorsLayer { policy }
+    }
+
+    /// The policy this layer applies.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+}
+
+impl<S> Layer<S> for CorsLayer {
+    type Service = Cors<S>;
+
+    fn layer(&self, inner: S) -> Cors<S> {
+        Cors::new(inner, self.policy.clone())
+    }
+}
+
+/// A service that applies a CORS [`Policy`] to the requests of an inner
+/// service and to its responses. Built by [`CorsLayer`].
+#[derive(Debug, Clone)]
+pub struct Cors<S> {
+    inner: S,
+    policy: Policy,
+}
+
+impl<S> Cors<S> {
+    /// Wraps `inner` in `policy`.
+    pub fn new(inner: S, policy: Policy) -> Self {
+        Cors { inner, policy }
+    }
+
+    /// The inner service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The inner service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// The inner service, unwrapped.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+
+    /// The policy this service applies.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Cors<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+{
+    type Response = Response<CorsBody<ResBody>>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future, ResBody>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        let (parts, body) = request.into_parts();
+        let forwarded = {
+            let decision = self.policy.evaluate(&RequestParts::from_http(&parts));
+            if let Some(refusal) = decision.refusal() {
+                tracing::debug!(%refusal, method = %parts.method, "CORS request refused");
+            }
+            if let Some(response) = decision.to_http_response(CorsBody::text) {
+                return ResponseFuture {
+                    state: State::Answered {
+                        response: Some(response),
+                    },
+                };
+            }
+            Forwarded::new(&parts)
+        };
+        let future = self.inner.call(Request::from_parts(parts, body));
+        ResponseFuture {
+            state: State::Forwarded {
+                future,
+                policy: self.policy.clone(),
+                request: forwarded,
+            },
+        }
+    }
+}
+
+/// What the response path needs of a forwarded request to evaluate it
+/// again: its method, its path and its `Origin` lines.
+///
+/// A forwarded request is never a preflight (the engine answers every
+/// preflight itself), so `Access-Control-Request-*` do not matter; and the
+/// engine reads `Origin` as absent, one value or several, so the first two
+/// lines decide it.
+#[derive(Debug)]
+struct Forwarded {
+    method: Method,
+    uri: Uri,
+    origin: [Option<HeaderValue>; 2],
+}
+
+impl Forwarded {
+    fn new(parts: &http::request::Parts) -> Self {
+        let mut lines = parts.headers.get_all(header::ORIGIN).iter();
+        Forwarded {
+            method: parts.method.clone(),
+            uri: parts.uri.clone(),
+            origin: [lines.next().cloned(), lines.next().cloned()],
+        }
+    }
+
+    fn parts(&self) -> RequestParts<'_> {
+        let mut parts = RequestParts::new(self.method.as_str()).with_path(self.uri.path());
+        for value in self.origin.iter().flatten() {
+            parts.add_header("origin", value.as_bytes());
+        }
+        parts
+    }
+}
+
+pin_project! {
+    /// The response future of [`Cors`].
+    pub struct ResponseFuture<F, B> {
+        #[pin]
+        state: State<F, B>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<F, B> {
+        // The layer answered; the inner service was not called.
+        Answered {
+            response: Option<Response<CorsBody<B>>>,
+        },
+        // The inner service is answering.
+        Forwarded {
+            #[pin]
+            future: F,
+            policy: Policy,
+            request: Forwarded,
+        },
+    }
+}
+
+impl<F, B> fmt::Debug for ResponseFuture<F, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match self.state {
+            State::Answered { .. } => "answered",
+            State::Forwarded { .. } => "forwarded",
+        };
+        f.debug_struct("ResponseFuture")
+            .field("state", &state)
+            .finish()
+    }
+}
+
+impl<F, B, E> Future for ResponseFuture<F, B>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+{
+    type Output = Result<Response<CorsBody<B>>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            StateProj::Answered { response } => match response.take() {
+                Some(response) => Poll::Ready(Ok(response)),
+                None => panic!("cors_axum::ResponseFuture polled after completion"),
+            },
+            StateProj::Forwarded {
+                future,
+                policy,
+                request,
+            } => {
+                let mut response = match future.poll(cx) {
+                    Poll::Ready(Ok(response)) => response,
+                    Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                    Poll::Pending => return Poll::Pending,
+                };
+                policy
+                    .evaluate(&request.parts())
+                    .apply_to_http(response.headers_mut());
+                Poll::Ready(Ok(response.map(CorsBody::inner)))
+            }
+        }
+    }
+}
+
+pin_project! {
+    /// The response body of [`Cors`]: the inner service's body, untouched,
+    /// or the fixed text of an answer the layer gave itself (a preflight or
+    /// a refusal).
+    pub struct CorsBody<B> {
+        #[pin]
+        kind: Kind<B>,
+    }
+}
+
+pin_project! {
+    #[project = KindProj]
+    enum Kind<B> {
+        Inner {
+            #[pin]
+            body: B,
+        },
+        Text {
+            text: Option<&'static str>,
+        },
+    }
+}
+
+impl<B> CorsBody<B> {
+    /// The inner service's body.
+    pub fn inner(body: B) -> Self {
+        CorsBody {
+            kind: Kind::Inner { body },
+        }
+    }
+
+    /// A fixed text, for an answer given without the inner service.
+    pub fn text(text: &'static str) -> Self {
+        CorsBody {
+            kind: Kind::Text {
+                text: (!text.is_empty()).then_some(text),
+            },
+        }
+    }
+
+    /// The inner service's body, if this is one.
+    pub fn into_inner(self) -> Option<B> {
+        match self.kind {
+            Kind::Inner { body } => Some(body),
+            Kind::Text { .. } => None,
+        }
+    }
+}
+
+impl<B> fmt::Debug for CorsBody<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            Kind::Inner { .. } => f.write_str("CorsBody::Inner(..)"),
+            Kind::Text { text } => f
+                .debug_tuple("CorsBody::Text")
+                .field(&text.unwrap_or(""))
+                .finish(),
+        }
+    }
+}
+
+impl<B> Body for CorsBody<B>
+where
+    B: Body<Data = Bytes>,
+{
+    type Data = Bytes;
+    type Error = B::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, B::Error>>> {
+        match self.project().kind.project() {
+            KindProj::Inner { body } => body.poll_frame(cx),
+            KindProj::Text { text } => Poll::Ready(
+                text.take()
+                    .map(|t| Ok(Frame::data(Bytes::from_static(t.as_bytes())))),
+            ),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.kind {
+            Kind::Inner { body } => body.is_end_stream(),
+            Kind::Text { text } => text.is_none(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.kind {
+            Kind::Inner { body } => body.size_hint(),
+            Kind::Text { text } => SizeHint::with_exact(text.map_or(0, |t| t.len() as u64)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use http_body_util::{BodyExt, Full};
+    use tower::{ServiceExt, service_fn};
+
+    use super::*;
+
+    fn policy() -> Policy {
+        Policy::builder()
+            .allow_origins(["https://app.example"])
+            .allow_methods(["GET", "PUT"])
+            .allow_headers(["x-api-key"])
+            .allow_credentials(true)
+            .expose_headers(["x-request-id"])
+            .build()
+            .unwrap()
+    }
+
+    /// A service answering `status` with CORS headers of its own and a
+    /// `Vary`, counting its calls.
+    fn handler(
+        status: u16,
+        calls: Arc<AtomicUsize>,
+    ) -> impl Service<Request<Full<Bytes>>, Response = Response<Full<Bytes>>, Error = Infallible> + Clone
+    {
+        service_fn(move |_request: Request<Full<Bytes>>| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            async move {
+                let response = Response::builder()
+                    .status(status)
+                    .header("access-control-allow-origin", "*")
+                    .header("vary", "accept-encoding")
+                    .body(Full::from("handled"))
+                    .unwrap();
+                Ok::<_, Infallible>(response)
+            }
+        })
+    }
+
+    async fn body(response: Response<CorsBody<Full<Bytes>>>) -> Bytes {
+        response.into_body().collect().await.unwrap().to_bytes()
+    }
+
+    fn values<'a>(response: &'a Response<CorsBody<Full<Bytes>>>, name: &str) -> Vec<&'a [u8]> {
+        response
+            .headers()
+            .get_all(name)
+            .iter()
+            .map(HeaderValue::as_bytes)
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn allowed_preflight_is_answered_without_the_inner_service() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let service = CorsLayer::new(policy()).layer(handler(200, calls.clone()));
+        let request = Request::options("/anything")
+            .header("origin", "https://app.example")
+            .header("access-control-request-method", "PUT")
+            .header("access-control-request-headers", "x-api-key")
+            .body(Full::default())
+            .unwrap();
+        let response = service.oneshot(request).await.unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+        assert_eq!(response.status(), 204);
+        assert_eq!(
+            values(&response, "access-control-allow-origin"),
+            [b"https://app.example"]
+        );
+        assert_eq!(values(&response, "access-control-allow-methods"), [b"PUT"]);
+        assert_eq!(
+            values(&response, "access-control-allow-headers"),
+            [b"x-api-key"]
+        );
+        assert_eq!(
+            values(&response, "access-control-allow-credentials"),
+            [b"true"]
+        );
+        assert_eq!(
+            values(&response, "vary"),
+            [&b"Origin, Access-Control-Request-Method, Access-Control-Request-Headers"[..]]
+        );
+        assert!(response.body().is_end_stream());
+        assert_eq!(body(response).await, "");
+    }
+
+    #[tokio::test]
+    async fn refused_preflight_is_a_403_with_the_reason() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let service = CorsLayer::new(policy()).layer(handler(200, calls.clone()));
+        let request = Request::options("/")
+            .header("origin", "https://app.example")
+            .header("access-control-request-method", "DELETE")
+            .body(Full::default())
+            .unwrap();
+        let response = service.oneshot(request).await.unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+        assert_eq!(response.status(), 403);
+        assert!(values(&response, "access-control-allow-origin").is_empty());
+        assert_eq!(
+            values(&response, "content-type"),
+            [b"text/plain; charset=utf-8"]
+        );
+        let text = "CORS preflight refused: method not allowed\n";
+        assert_eq!(response.body().size_hint().exact(), Some(text.len() as u64));
+        assert_eq!(body(response).await, text);
+    }
+
+    #[tokio::test]
+    async fn actual_request_gets_the_policy_headers_on_any_status() {
+        for status in [200, 404, 500] {
+            let calls = Arc::new(AtomicUsize::new(0));
+            let service = CorsLayer::new(policy()).layer(handler(status, calls.clone()));
+            let request = Request::put("/x")
+                .header("origin", "https://app.example")
+                .body(Full::from("payload"))
+                .unwrap();
+            let response = service.oneshot(request).await.unwrap();
+            assert_eq!(calls.load(Ordering::SeqCst), 1);
+            assert_eq!(response.status(), status);
+            // The handler's `*` is replaced by the policy's answer.
+            assert_eq!(
+                values(&response, "access-control-allow-origin"),
+                [b"https://app.example"]
+            );
+            assert_eq!(
+                values(&response, "access-control-allow-credentials"),
+                [b"true"]
+            );
+            assert_eq!(
+                values(&response, "access-control-expose-headers"),
+                [b"x-request-id"]
+            );
+            assert_eq!(
+                values(&response, "vary"),
+                [&b"accept-encoding"[..], b"Origin"]
+            );
+            assert_eq!(body(response).await, "handled");
+        }
+    }
+
+    #[tokio::test]
+    async fn disallowed_origin_reaches_the_handler_without_cors_headers() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let service = CorsLayer::new(policy()).layer(handler(200, calls.clone()));
+        let request = Request::get("/")
+            .header("origin", "https://evil.example")
+            .body(Full::default())
+            .unwrap();
+        let response = service.oneshot(request).await.unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(response.status(), 200);
+        assert!(values(&response, "access-control-allow-origin").is_empty());
+        assert_eq!(
+            values(&response, "vary"),
+            [&b"accept-encoding"[..], b"Origin"]
+        );
+    }
+
+    #[tokio::test]
+    async fn two_origin_lines_are_refused_on_the_response_path_too() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let service = CorsLayer::new(policy()).layer(handler(200, calls.clone()));
+        let request = Request::get("/")
+            .header("origin", "https://app.example")
+            .header("origin", "https://app.example")
+            .body(Full::default())
+            .unwrap();
+        let response = service.oneshot(request).await.unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert!(values(&response, "access-control-allow-origin").is_empty());
+    }
+
+    #[tokio::test]
+    async fn blocked_origin_is_answered_with_403() {
+        let policy = Policy::builder()
+            .allow_origins(["https://app.example"])
+            .block_disallowed_origins(true)
+            .build()
+            .unwrap();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let service = CorsLayer::new(policy).layer(handler(200, calls.clone()));
+        let request = Request::post("/")
+            .header("origin", "https://evil.example")
+            .body(Full::default())
+            .unwrap();
+        let response = service.oneshot(request).await.unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+        assert_eq!(response.status(), 403);
+        assert_eq!(
+            body(response).await,
+            "CORS request refused: origin not allowed\n"
+        );
+    }
+
+    #[tokio::test]
+    async fn request_without_origin_is_passed_through() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let service = CorsLayer::new(policy()).layer(handler(200, calls.clone()));
+        let request = Request::get("/").body(Full::default()).unwrap();
+        let response = service.oneshot(request).await.unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        // The handler's own CORS header is removed: the policy is their
+        // only source.
+        assert!(values(&response, "access-control-allow-origin").is_empty());
+        assert_eq!(
+            values(&response, "vary"),
+            [&b"accept-encoding"[..], b"Origin"]
+        );
+    }
+
+    #[tokio::test]
+    async fn inner_errors_pass_through() {
+        let service = CorsLayer::new(policy()).layer(service_fn(|_: Request<Full<Bytes>>| async {
+            Err::<Response<Full<Bytes>>, _>("broken")
+        }));
+        let request = Request::get("/")
+            .header("origin", "https://app.example")
+            .body(Full::default())
+            .unwrap();
+        assert_eq!(service.oneshot(request).await.unwrap_err(), "broken");
+    }
+
+    #[tokio::test]
+    async fn origin_predicate_sees_the_same_request_on_both_paths() {
+        let policy = Policy::builder()
+            .allow_origin_predicate(|_origin, request| {
+                request.path().starts_with("/public") && request.method() == "GET"
+            })
+            .build()
+            .unwrap();
+        for (path, allowed) in [("/public/a", true), ("/private", false)] {
+            let calls = Arc::new(AtomicUsize::new(0));
+            let service = CorsLayer::new(policy.clone()).layer(handler(200, calls.clone()));
+            let request = Request::get(path)
+                .header("origin", "https://any.example")
+                .body(Full::default())
+                .unwrap();
+            let response = service.oneshot(request).await.unwrap();
+            assert_eq!(
+                !values(&response, "access-control-allow-origin").is_empty(),
+                allowed,
+                "{path}"
+            );
+        }
+    }
+}
