@@ -1,1 +1,4 @@
 //! The demo applications, one module per framework.
+
+pub mod axum;
+pub mod warp;

@@ -1,0 +1,351 @@
+//! CORS for warp 0.4, decided by [`cors_core`], on every response:
+//! replies, recovered errors, and the responses warp makes from
+//! rejections (404, 405, a body that does not deserialize, ...).
+//!
+//! ```
+//! use cors_core::Policy;
+//! use warp::Filter;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), cors_core::ConfigErrors> {
+//! let policy = Policy::builder()
+//!     .allow_origins(["https://app.example.com"])
+//!     .allow_methods(["GET", "PUT"])
+//!     .allow_headers(["x-api-key"])
+//!     .build()?;
+//!
+//! let items = warp::path("items").and(warp::get()).map(|| "items");
+//! let routes = cors_warp::cors(policy).wrap(items);
+//! // The same, in `with` form:
+//! // let cors = cors_warp::cors(policy);
+//! // let routes = items.with(warp::wrap_fn(move |items| cors.wrap(items)));
+//!
+//! // A preflight, answered for any path, matched or not.
+//! let response = warp::test::request()
+//!     .method("OPTIONS")
+//!     .path("/anything")
+//!     .header("origin", "https://app.example.com")
+//!     .header("access-control-request-method", "PUT")
+//!     .header("access-control-request-headers", "x-api-key")
+//!     .reply(&routes)
+//!     .await;
+//! assert_eq!(response.status(), 204);
+//! assert_eq!(response.headers()["access-control-allow-origin"], "https://app.example.com");
+//!
+//! // A reply gets the headers...
+//! let response = warp::test::request()
+//!     .path("/items")
+//!     .header("origin", "https://app.example.com")
+//!     .reply(&routes)
+//!     .await;
+//! assert_eq!(response.body(), "items");
+//! assert_eq!(response.headers()["access-control-allow-origin"], "https://app.example.com");
+//! assert_eq!(response.headers()["vary"], "Origin");
+//!
+//! // ...and so does a rejection: the page can read this 405.
+//! let response = warp::test::request()
+//!     .method("DELETE")
+//!     .path("/items")
+//!     .header("origin", "https://app.example.com")
+//!     .reply(&routes)
+//!     .await;
+//! assert_eq!(response.status(), 405);
+//! assert_eq!(response.headers()["access-control-allow-origin"], "https://app.example.com");
+//!
+//! // To serve it (warp's `server` feature):
+//! // warp::serve(routes).run(([127, 0, 0, 1], 3001)).await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # How it works
+//!
+//! The wrapper runs first, before any of the wrapped routes:
+//!
+//! 1. It reads the request's method, path and headers and evaluates the
+//!    policy. A preflight, or a refusal with `block_disallowed_origins`, is
+//!    answered right there; the wrapped filter never runs. So preflights to
+//!    any path are answered, even where no route matches.
+//! 2. Otherwise the wrapped filter runs. Its reply, or its rejection turned
+//!    into the response warp would have sent (see [`rejection_response`]),
+//!    gets the decision's headers with
+//!    [`Decision::apply_to_http`](cors_core::Decision::apply_to_http).
+//!
+//! The result never rejects: its error type is [`Infallible`]. Put
+//! [`Filter::recover`] *inside* the wrapper (`routes.recover(handle)` then
+//! `.with(...)`), so recovered errors get the headers too; rejections it
+//! passes on are turned into warp's own responses by the wrapper.
+//!
+//! Why not warp's own `warp::cors()`: it decorates replies only. A
+//! rejection leaves the wrapper untouched and warp turns it into a response
+//! afterwards, outside it, so a browser sees a CORS error instead of the
+//! 404 or 400 (warp issue #518).
+//!
+//! # Cost
+//!
+//! warp gives filters no borrowed access to the request, so the wrapper
+//! clones the header map (once to decide, once more for a request the
+//! wrapped filter handles) and the policy handle (a reference count) per
+//! request. Nothing is boxed.
+//!
+//! # Logging
+//!
+//! Refused CORS requests are logged with `tracing` at `DEBUG` level, with
+//! the engine's typed reason in the `refusal` field (request bytes escaped).
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use std::convert::Infallible;
+use std::future::{Ready, ready};
+
+use cors_core::{Policy, RequestParts};
+use http::{HeaderMap, Method, StatusCode};
+use warp::filters::path::FullPath;
+use warp::reply::{Reply, Response};
+use warp::{Filter, Rejection};
+
+/// Applies a CORS [`Policy`] to a warp filter. See the [crate docs](crate).
+#[derive(Debug, Clone)]
+pub struct Cors {
+    policy: Policy,
+}
+
+impl Cors {
+    /// A wrapper applying `policy`.
+    pub fn new(policy: Policy) -> Self {
+        Cors { policy }
+    }
+
+    /// The policy this wrapper applies.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Wraps `filter`: the result answers preflights and refusals itself,
+    /// runs `filter` for every other request, and adds the policy's headers
+    /// to its reply or to the response warp makes from its rejection.
+    ///
+    /// `filter` may reject ([`Rejection`]) or not ([`Infallible`], e.g.
+    /// after a [`Filter::recover`] that handles everything).
+    pub fn wrap<F, R, E>(
+        &self,
+        filter: F,
+    ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static
+    where
+        F: Filter<Extract = (R,), Error = E> + Clone + Send + Sync + 'static,
+        R: Reply,
+        E: FilterError,
+    {
+        let policy = self.policy.clone();
+        let request = warp::any()
+            .map(move || policy.clone())
+            .and(warp::method())
+            .and(warp::path::full())
+            .and(warp::header::headers_cloned())
+            .map(Incoming::new);
+        let answered = request.clone().and_then(Incoming::answer);
+        let forwarded = E::into_responses(filter)
+            .and(request)
+            .map(|response, incoming: Incoming| incoming.apply(response));
+        answered.or(forwarded).unify()
+    }
+}
+
+/// Shorthand for [`Cors::new`]: `cors_warp::cors(policy).wrap(routes)`.
+///
+/// warp 0.4 seals its `Wrap` trait, so a crate outside warp cannot offer a
+/// value for [`Filter::with`] directly; through [`warp::wrap_fn`] it reads
+/// `routes.with(warp::wrap_fn(move |routes| cors.wrap(routes)))`.
+pub fn cors(policy: Policy) -> Cors {
+    Cors::new(policy)
+}
+
+/// The request as the wrapper keeps it: what the engine reads.
+struct Incoming {
+    policy: Policy,
+    method: Method,
+    path: FullPath,
+    headers: HeaderMap,
+}
+
+impl Incoming {
+    fn new(policy: Policy, method: Method, path: FullPath, headers: HeaderMap) -> Self {
+        Incoming {
+            policy,
+            method,
+            path,
+            headers,
+        }
+    }
+
+    fn parts(&self) -> RequestParts<'_> {
+        RequestParts::from_http_headers(&self.method, self.path.as_str(), &self.headers)
+    }
+
+    /// The wrapper's own answer, or a not-found rejection to run the
+    /// wrapped filter (which `or` then tries).
+    fn answer(self) -> Ready<Result<Response, Rejection>> {
+        let decision = self.policy.evaluate(&self.parts());
+        if let Some(refusal) = decision.refusal() {
+            tracing::debug!(%refusal, method = %self.method, "CORS request refused");
+        }
+        ready(
+            decision
+                .to_http_response(|text| text)
+                .map(Reply::into_response)
+                .ok_or_else(warp::reject::not_found),
+        )
+    }
+
+    fn apply(self, mut response: Response) -> Response {
+        self.policy
+            .evaluate(&self.parts())
+            .apply_to_http(response.headers_mut());
+        response
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for warp::Rejection {}
+    impl Sealed for std::convert::Infallible {}
+}
+
+/// The error type of a filter [`Cors`] can wrap: [`Rejection`] or
+/// [`Infallible`] (warp's two). Sealed.
+pub trait FilterError: sealed::Sealed + Sized {
+    /// `filter` with its replies and rejections turned into responses.
+    #[doc(hidden)]
+    fn into_responses<F, R>(
+        filter: F,
+    ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static
+    where
+        F: Filter<Extract = (R,), Error = Self> + Clone + Send + Sync + 'static,
+        R: Reply;
+}
+
+impl FilterError for Rejection {
+    fn into_responses<F, R>(
+        filter: F,
+    ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static
+    where
+        F: Filter<Extract = (R,), Error = Self> + Clone + Send + Sync + 'static,
+        R: Reply,
+    {
+        filter
+            .map(|reply: R| reply.into_response())
+            .or_else(|rejection: Rejection| {
+                ready(Ok::<_, Infallible>((rejection_response(&rejection),)))
+            })
+    }
+}
+
+impl FilterError for Infallible {
+    fn into_responses<F, R>(
+        filter: F,
+    ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static
+    where
+        F: Filter<Extract = (R,), Error = Self> + Clone + Send + Sync + 'static,
+        R: Reply,
+    {
+        filter.map(|reply: R| reply.into_response())
+    }
+}
+
+/// The response warp 0.4 sends for a rejection that nothing recovered.
+///
+/// warp keeps this conversion private (its `IsReject` trait is sealed), so
+/// this reproduces it from warp 0.4.3's source, through the public
+/// [`Rejection::find`]:
+///
+/// | rejection | status | body |
+/// |---|---|---|
+/// | not found ([`warp::reject::not_found`], no route matched) | 404 | empty |
+/// | `MethodNotAllowed` | 405 | its message, `text/plain; charset=utf-8` |
+/// | `InvalidHeader`, `MissingHeader`, `MissingCookie`, `InvalidQuery`, `BodyDeserializeError` | 400 | same |
+/// | `CorsForbidden` (warp's own CORS filter) | 403 | same |
+/// | `LengthRequired` | 411 | same |
+/// | `PayloadTooLarge` | 413 | same |
+/// | `UnsupportedMediaType` | 415 | same |
+/// | `MissingExtension` | 500 | same |
+/// | anything else (a custom rejection) | 500 | `Unhandled rejection: ` and its `Debug`, logged at `ERROR` as warp does |
+///
+/// When routes rejected for several reasons, warp answers the preferred
+/// one: 404 least, then 405, then the highest status. Known differences,
+/// none of which concern the rejections routing produces:
+///
+/// - warp's private rejections (a body read error, 400; `warp::fs` open and
+///   permission errors, 500 and 403; a body taken twice, 500; the
+///   `websocket` feature's missing upgrade, 400) cannot be found from
+///   outside warp and get the custom answer, 500.
+/// - Between two reasons of the same status warp prefers the first route's;
+///   this function prefers the one listed first above.
+/// - A custom rejection combined with one of the listed reasons: warp
+///   answers 500 for the custom one (the higher status); this function,
+///   which cannot see custom causes, answers the listed reason. Recover
+///   your custom rejections (a custom rejection nothing recovers is a bug
+///   warp reports as 500 anyway).
+pub fn rejection_response(rejection: &Rejection) -> Response {
+    use warp::filters::body::BodyDeserializeError;
+    use warp::filters::cors::CorsForbidden;
+    use warp::filters::ext::MissingExtension;
+    use warp::reject::{
+        InvalidHeader, InvalidQuery, LengthRequired, MethodNotAllowed, MissingCookie,
+        MissingHeader, PayloadTooLarge, UnsupportedMediaType,
+    };
+
+    if rejection.is_not_found() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    fn found<T: std::fmt::Display + 'static>(
+        rejection: &Rejection,
+        status: StatusCode,
+    ) -> Option<(StatusCode, String)> {
+        rejection
+            .find::<T>()
+            .map(|cause| (status, cause.to_string()))
+    }
+    let known = [
+        found::<MethodNotAllowed>(rejection, StatusCode::METHOD_NOT_ALLOWED),
+        found::<InvalidHeader>(rejection, StatusCode::BAD_REQUEST),
+        found::<MissingHeader>(rejection, StatusCode::BAD_REQUEST),
+        found::<MissingCookie>(rejection, StatusCode::BAD_REQUEST),
+        found::<InvalidQuery>(rejection, StatusCode::BAD_REQUEST),
+        found::<BodyDeserializeError>(rejection, StatusCode::BAD_REQUEST),
+        found::<CorsForbidden>(rejection, StatusCode::FORBIDDEN),
+        found::<LengthRequired>(rejection, StatusCode::LENGTH_REQUIRED),
+        found::<PayloadTooLarge>(rejection, StatusCode::PAYLOAD_TOO_LARGE),
+        found::<UnsupportedMediaType>(rejection, StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        found::<MissingExtension>(rejection, StatusCode::INTERNAL_SERVER_ERROR),
+    ];
+    // warp's preference: 405 below every other status, then the highest;
+    // the first of equals.
+    let rank = |status: StatusCode| match status {
+        StatusCode::METHOD_NOT_ALLOWED => 0,
+        other => other.as_u16(),
+    };
+    let preferred = known
+        .into_iter()
+        .flatten()
+        .reduce(|a, b| if rank(b.0) > rank(a.0) { b } else { a });
+    let (status, text) = match preferred {
+        Some(known) => known,
+        None => {
+            tracing::error!(
+                "unhandled custom rejection, returning 500 response: {:?}",
+                rejection
+            );
+            let debug = format!("{rejection:?}");
+            let cause = debug
+                .strip_prefix("Rejection(")
+                .and_then(|d| d.strip_suffix(')'))
+                .unwrap_or(&debug);
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("Unhandled rejection: {cause}"),
+            )
+        }
+    };
+    warp::reply::with_status(text, status).into_response()
+}

@@ -1,0 +1,87 @@
+//! The conformance table through the warp demo application.
+//!
+//! Requests go through `warp::service(filter)`, warp's own tower service
+//! (what `warp::serve` runs for each request), rather than
+//! `warp::test::request()`: the test builder *replaces* a header set twice,
+//! and the table sends repeated header lines (two `Origin`s, several
+//! `Access-Control-Request-Headers`) that must arrive as sent.
+
+use bytes::Bytes;
+use cors_conformance::{Observed, Report, cases};
+use cors_examples::Routes;
+use http_body_util::{BodyExt, Full};
+use tower::ServiceExt;
+use warp::http::Request;
+
+#[tokio::test]
+async fn warp_conforms() {
+    let mut report = Report::new("warp");
+    for case in cases() {
+        let filter = cors_examples::demo::warp::filter(case.policy(), Routes::Conformance);
+        let mut request = Request::builder().method(case.method).uri(case.path);
+        for (name, value) in &case.headers {
+            request = request.header(*name, *value);
+        }
+        let request = request
+            .body(Full::new(Bytes::from_static(case.body.as_bytes())))
+            .expect("a valid request");
+        let response = warp::service(filter)
+            .oneshot(request)
+            .await
+            .expect("infallible");
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
+            .collect();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("a readable body")
+            .to_bytes()
+            .to_vec();
+        report.record(
+            &case,
+            Observed {
+                status,
+                headers,
+                body,
+            },
+        );
+    }
+    report.finish();
+}
+
+/// The demo filter also works with warp's test client, for requests
+/// without repeated headers.
+#[tokio::test]
+async fn warp_test_client_sees_the_same_answers() {
+    let filter = cors_examples::demo::warp::filter(
+        cors_core::Policy::builder()
+            .allow_origins(["https://app.example"])
+            .build()
+            .expect("valid policy"),
+        Routes::Demo,
+    );
+    let response = warp::test::request()
+        .path("/nowhere")
+        .header("origin", "https://app.example")
+        .reply(&filter)
+        .await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://app.example"
+    );
+    let response = warp::test::request()
+        .method("OPTIONS")
+        .path("/fail")
+        .header("origin", "https://app.example")
+        .header("access-control-request-method", "GET")
+        .reply(&filter)
+        .await;
+    assert_eq!(response.status(), 204);
+    assert!(response.body().is_empty());
+}
