@@ -180,7 +180,10 @@ impl fmt::Display for ConfigErrors {
             if n == 1 { "" } else { "s" }
         )?;
         for error in &self.0 {
-            write!(f, "\n  - {error}")?;
+            // Regex errors span several lines (the pattern, a caret line):
+            // keep them inside their item.
+            let text = error.to_string().replace('\n', "\n    ");
+            write!(f, "\n  - {text}")?;
         }
         Ok(())
     }

@@ -18,8 +18,10 @@ use std::fmt;
 use std::sync::Arc;
 
 use regex_automata::dfa::{Automaton, StartKind, dense};
+use regex_automata::nfa::thompson;
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input};
+use regex_syntax::hir::{Hir, Look};
 
 use crate::origin::{Origin, Port};
 use crate::request::RequestParts;
@@ -181,8 +183,26 @@ const DFA_SIZE_LIMIT: usize = 16 << 20;
 
 impl OriginRegexes {
     /// Compiles the patterns, each anchored at both ends.
+    ///
+    /// The anchors are added to the parsed pattern, not to its text, so no
+    /// pattern can escape them (a `(?x)` comment would swallow a textual
+    /// `)$`).
     pub(crate) fn new(patterns: &[String]) -> Result<Self, String> {
-        let anchored: Vec<String> = patterns.iter().map(|p| format!("^(?:{p})$")).collect();
+        let hint = "origins are ASCII, so Unicode classes such as \\p{L} are not supported; \\w, \\d and [a-z] match ASCII";
+        let syntax = syntax::Config::new().unicode(false).utf8(false);
+        let mut anchored = Vec::with_capacity(patterns.len());
+        for pattern in patterns {
+            let hir = syntax::parse_with(pattern, &syntax).map_err(|e| format!("{e} ({hint})"))?;
+            anchored.push(Hir::concat(vec![
+                Hir::look(Look::Start),
+                hir,
+                Hir::look(Look::End),
+            ]));
+        }
+        let nfa = thompson::Compiler::new()
+            .configure(thompson::Config::new().utf8(false))
+            .build_many_from_hir(&anchored)
+            .map_err(|e| e.to_string())?;
         let dfa = dense::Builder::new()
             .configure(
                 dense::Config::new()
@@ -190,13 +210,8 @@ impl OriginRegexes {
                     .dfa_size_limit(Some(DFA_SIZE_LIMIT))
                     .determinize_size_limit(Some(DFA_SIZE_LIMIT)),
             )
-            .syntax(syntax::Config::new().unicode(false).utf8(false))
-            .build_many(&anchored)
-            .map_err(|e| {
-                format!(
-                    "{e} (origins are ASCII, so Unicode classes such as \\p{{L}} are not supported; \\w, \\d and [a-z] match ASCII)"
-                )
-            })?;
+            .build_from_nfa(&nfa)
+            .map_err(|e| e.to_string())?;
         Ok(OriginRegexes {
             dfa,
             len: patterns.len(),
@@ -207,5 +222,45 @@ impl OriginRegexes {
     fn is_match(&self, origin: &str) -> bool {
         let input = Input::new(origin).anchored(Anchored::Yes).earliest(true);
         matches!(self.dfa.try_search_fwd(&input), Ok(Some(_)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn regexes(patterns: &[&str]) -> OriginRegexes {
+        let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
+        OriginRegexes::new(&patterns).unwrap()
+    }
+
+    #[test]
+    fn regexes_match_the_whole_origin() {
+        let r = regexes(&[r"https://[a-z]+\.example\.com", r"http://localhost:\d+"]);
+        assert!(r.is_match("https://api.example.com"));
+        assert!(r.is_match("http://localhost:8080"));
+        assert!(!r.is_match("https://api.example.com.evil.net"));
+        assert!(!r.is_match("xhttps://api.example.com"));
+        assert!(!r.is_match("http://localhost:8080/"));
+        // Alternation binds inside the anchors.
+        let r = regexes(&["https://a.example|https://b.example"]);
+        assert!(r.is_match("https://a.example"));
+        assert!(!r.is_match("https://a.example.evil"));
+        assert!(!r.is_match("evil.https://b.example"));
+    }
+
+    #[test]
+    fn a_comment_cannot_escape_the_anchors() {
+        let r = regexes(&["(?x) https://a\\.example # the app"]);
+        assert!(r.is_match("https://a.example"));
+        assert!(!r.is_match("https://a.example.evil"));
+    }
+
+    #[test]
+    fn unicode_classes_are_refused_with_a_hint() {
+        let err = OriginRegexes::new(&[r"https://\p{L}+\.example".to_owned()])
+            .err()
+            .unwrap();
+        assert!(err.contains("ASCII"), "{err}");
     }
 }

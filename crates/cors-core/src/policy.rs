@@ -615,3 +615,9 @@ impl<'de> Deserialize<'de> for Policy {
             .map_err(serde::de::Error::custom)
     }
 }
+
+// A policy is shared between threads and services.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync + Clone + 'static>() {}
+    assert_send_sync::<Policy>();
+};
