@@ -349,3 +349,200 @@ pub fn rejection_response(rejection: &Rejection) -> Response {
     };
     warp::reply::with_status(text, status).into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    fn policy() -> Policy {
+        Policy::builder()
+            .allow_origins(["https://app.example"])
+            .allow_methods(["GET", "PUT"])
+            .allow_credentials(true)
+            .build()
+            .unwrap()
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Number {
+        #[allow(dead_code)]
+        n: i64,
+    }
+
+    /// `GET /items` and `POST /json`, counting the handler's runs.
+    fn routes(
+        calls: Arc<AtomicUsize>,
+    ) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone + Send + Sync + 'static
+    {
+        let items = warp::path!("items").and(warp::get()).map(move || {
+            calls.fetch_add(1, Ordering::SeqCst);
+            warp::reply::with_header("items", "access-control-allow-origin", "*")
+        });
+        let json = warp::path!("json")
+            .and(warp::post())
+            .and(warp::body::json())
+            .map(|_: Number| "ok");
+        items.or(json)
+    }
+
+    #[tokio::test]
+    async fn preflight_to_any_path_is_answered_without_the_routes() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let filter = cors(policy()).wrap(routes(calls.clone()));
+        for path in ["/items", "/nowhere"] {
+            let response = warp::test::request()
+                .method("OPTIONS")
+                .path(path)
+                .header("origin", "https://app.example")
+                .header("access-control-request-method", "PUT")
+                .reply(&filter)
+                .await;
+            assert_eq!(response.status(), 204, "{path}");
+            assert_eq!(
+                response.headers()["access-control-allow-methods"],
+                "PUT",
+                "{path}"
+            );
+            assert!(response.body().is_empty());
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+
+        let response = warp::test::request()
+            .method("OPTIONS")
+            .path("/items")
+            .header("origin", "https://app.example")
+            .header("access-control-request-method", "DELETE")
+            .reply(&filter)
+            .await;
+        assert_eq!(response.status(), 403);
+        assert!(
+            response
+                .headers()
+                .get("access-control-allow-origin")
+                .is_none()
+        );
+        assert_eq!(
+            response.body(),
+            "CORS preflight refused: method not allowed\n"
+        );
+    }
+
+    #[tokio::test]
+    async fn replies_get_the_policy_headers_instead_of_their_own() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let filter = cors(policy()).wrap(routes(calls.clone()));
+        let response = warp::test::request()
+            .path("/items")
+            .header("origin", "https://app.example")
+            .reply(&filter)
+            .await;
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(response.body(), "items");
+        let acao: Vec<_> = response
+            .headers()
+            .get_all("access-control-allow-origin")
+            .iter()
+            .collect();
+        assert_eq!(acao, ["https://app.example"]);
+        assert_eq!(
+            response.headers()["access-control-allow-credentials"],
+            "true"
+        );
+        assert_eq!(response.headers()["vary"], "Origin");
+    }
+
+    #[tokio::test]
+    async fn rejections_become_warps_responses_with_cors_headers() {
+        let filter = cors(policy()).wrap(routes(Arc::default()));
+        let cases = [
+            ("GET", "/nowhere", "", 404, ""),
+            ("DELETE", "/items", "", 405, "HTTP method not allowed"),
+            (
+                "POST",
+                "/json",
+                "{not json",
+                400,
+                "Request body deserialize error: ",
+            ),
+        ];
+        for (method, path, body, status, text) in cases {
+            let response = warp::test::request()
+                .method(method)
+                .path(path)
+                .header("origin", "https://app.example")
+                .header("content-type", "application/json")
+                .body(body)
+                .reply(&filter)
+                .await;
+            assert_eq!(response.status(), status, "{method} {path}");
+            let shown = String::from_utf8_lossy(response.body());
+            assert!(shown.starts_with(text), "{method} {path}: {shown}");
+            assert_eq!(
+                response.headers()["access-control-allow-origin"],
+                "https://app.example",
+                "{method} {path}"
+            );
+            assert_eq!(response.headers()["vary"], "Origin");
+        }
+    }
+
+    #[tokio::test]
+    async fn recovered_filters_are_wrapped_too() {
+        async fn recover(_: Rejection) -> Result<impl Reply, Infallible> {
+            Ok(warp::reply::with_status("gone", StatusCode::GONE))
+        }
+        let filter = cors(policy()).wrap(routes(Arc::default()).recover(recover));
+        let response = warp::test::request()
+            .path("/nowhere")
+            .header("origin", "https://app.example")
+            .reply(&filter)
+            .await;
+        assert_eq!(response.status(), 410);
+        assert_eq!(response.body(), "gone");
+        assert_eq!(
+            response.headers()["access-control-allow-origin"],
+            "https://app.example"
+        );
+    }
+
+    #[tokio::test]
+    async fn rejection_response_matches_warps_own() {
+        #[derive(Debug)]
+        struct Custom;
+        impl warp::reject::Reject for Custom {}
+
+        let filters = [
+            warp::path!("a").map(|| "a").boxed(),
+            warp::post().map(|| "post").boxed(),
+            warp::any()
+                .and_then(|| ready(Err::<&str, _>(warp::reject::custom(Custom))))
+                .boxed(),
+        ];
+        // Each filter alone, and the first two combined (405 over 404).
+        let [a, post, custom] = filters;
+        let combined = a.clone().or(post.clone()).unify().boxed();
+        for (filter, status) in [(a, 404), (post, 405), (custom, 500), (combined, 405)] {
+            let warps = warp::test::request().path("/b").reply(&filter).await;
+            let rejection = warp::test::request()
+                .path("/b")
+                .filter(&filter)
+                .await
+                .unwrap_err();
+            let ours = rejection_response(&rejection);
+            assert_eq!(warps.status(), status);
+            assert_eq!(ours.status(), warps.status());
+            assert_eq!(
+                ours.headers().get("content-type"),
+                warps.headers().get("content-type")
+            );
+            let body = http_body_util::BodyExt::collect(ours.into_body())
+                .await
+                .unwrap()
+                .to_bytes();
+            assert_eq!(body, warps.body());
+        }
+    }
+}
