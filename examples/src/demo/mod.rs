@@ -2,3 +2,5 @@
 
 pub mod axum;
 pub mod warp;
+pub mod actix;
+pub mod rocket;
