@@ -674,4 +674,24 @@ mod tests {
             );
         }
     }
+
+    #[tokio::test]
+    async fn serves_hyper_through_tower_to_hyper_service() {
+        use hyper::service::Service as _;
+
+        let calls = Arc::new(AtomicUsize::new(0));
+        let service = hyper_util::service::TowerToHyperService::new(
+            CorsLayer::new(policy()).layer(handler(200, calls.clone())),
+        );
+        let request = Request::get("/")
+            .header("origin", "https://app.example")
+            .body(Full::default())
+            .unwrap();
+        let response = service.call(request).await.unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            values(&response, "access-control-allow-origin"),
+            [b"https://app.example"]
+        );
+    }
 }

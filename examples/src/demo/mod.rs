@@ -1,6 +1,6 @@
 //! The demo applications, one module per framework.
 
-pub mod axum;
-pub mod warp;
 pub mod actix;
+pub mod axum;
 pub mod rocket;
+pub mod warp;
