@@ -100,13 +100,12 @@
 //! # Cost
 //!
 //! The service holds one clone of the policy handle. Per request it reads
-//! the CORS headers without copying them; for a request the inner service
-//! handles, the response future keeps the request's method, URI and
-//! `Origin` values (reference-counted clones) and a clone of the policy
-//! handle, evaluates the policy again when the response arrives (the
-//! engine is pure, so the decision is the same), and applies it with
-//! [`Decision::apply_to_http`](cors_core::Decision::apply_to_http). Nothing
-//! is boxed.
+//! the CORS headers without copying them and evaluates the policy once;
+//! for a request the inner service handles, the response future keeps only
+//! the headers to add
+//! ([`ForwardHeaders`](cors_core::ForwardHeaders): the policy's values and
+//! the request's own `Origin` value, all reference-counted, none copied) and
+//! applies them when the response arrives. Nothing is boxed.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -117,9 +116,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use cors_core::{Policy, RequestParts};
-use http::header::{self, HeaderValue};
-use http::{Method, Request, Response, Uri};
+use cors_core::{ForwardHeaders, Policy, RequestParts};
+use http::header;
+use http::{Request, Response};
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
@@ -202,7 +201,7 @@ where
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let (parts, body) = request.into_parts();
-        let forwarded = {
+        let headers = {
             let decision = self.policy.evaluate(&RequestParts::from_http(&parts));
             if let Some(refusal) = decision.refusal() {
                 tracing::debug!(%refusal, method = %parts.method, "CORS request refused");
@@ -214,49 +213,12 @@ where
                     },
                 };
             }
-            Forwarded::new(&parts)
+            decision.forward_headers(parts.headers.get(header::ORIGIN))
         };
         let future = self.inner.call(Request::from_parts(parts, body));
         ResponseFuture {
-            state: State::Forwarded {
-                future,
-                policy: self.policy.clone(),
-                request: forwarded,
-            },
+            state: State::Forwarded { future, headers },
         }
-    }
-}
-
-/// What the response path needs of a forwarded request to evaluate it
-/// again: its method, its path and its `Origin` lines.
-///
-/// A forwarded request is never a preflight (the engine answers every
-/// preflight itself), so `Access-Control-Request-*` do not matter; and the
-/// engine reads `Origin` as absent, one value or several, so the first two
-/// lines decide it.
-#[derive(Debug)]
-struct Forwarded {
-    method: Method,
-    uri: Uri,
-    origin: [Option<HeaderValue>; 2],
-}
-
-impl Forwarded {
-    fn new(parts: &http::request::Parts) -> Self {
-        let mut lines = parts.headers.get_all(header::ORIGIN).iter();
-        Forwarded {
-            method: parts.method.clone(),
-            uri: parts.uri.clone(),
-            origin: [lines.next().cloned(), lines.next().cloned()],
-        }
-    }
-
-    fn parts(&self) -> RequestParts<'_> {
-        let mut parts = RequestParts::new(self.method.as_str()).with_path(self.uri.path());
-        for value in self.origin.iter().flatten() {
-            parts.add_header("origin", value.as_bytes());
-        }
-        parts
     }
 }
 
@@ -275,12 +237,11 @@ pin_project! {
         Answered {
             response: Option<Response<CorsBody<B>>>,
         },
-        // The inner service is answering.
+        // The inner service is answering; these headers go on its response.
         Forwarded {
             #[pin]
             future: F,
-            policy: Policy,
-            request: Forwarded,
+            headers: Option<ForwardHeaders>,
         },
     }
 }
@@ -309,19 +270,15 @@ where
                 Some(response) => Poll::Ready(Ok(response)),
                 None => panic!("cors_axum::ResponseFuture polled after completion"),
             },
-            StateProj::Forwarded {
-                future,
-                policy,
-                request,
-            } => {
+            StateProj::Forwarded { future, headers } => {
                 let mut response = match future.poll(cx) {
                     Poll::Ready(Ok(response)) => response,
                     Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
                     Poll::Pending => return Poll::Pending,
                 };
-                policy
-                    .evaluate(&request.parts())
-                    .apply_to_http(response.headers_mut());
+                if let Some(headers) = headers.take() {
+                    headers.apply(response.headers_mut());
+                }
                 Poll::Ready(Ok(response.map(CorsBody::inner)))
             }
         }
@@ -476,7 +433,7 @@ mod tests {
             .headers()
             .get_all(name)
             .iter()
-            .map(HeaderValue::as_bytes)
+            .map(http::HeaderValue::as_bytes)
             .collect()
     }
 

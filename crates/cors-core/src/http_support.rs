@@ -114,23 +114,60 @@ impl Decision<'_> {
     /// assert_eq!(vary, ["accept-encoding", "Origin"]);
     /// ```
     pub fn apply_to_http(&self, headers: &mut HeaderMap) {
-        for name in ResponseHeader::CORS {
-            if headers.contains_key(name.to_http()) {
-                headers.remove(name.to_http());
-            }
-        }
-        for &(name, value) in self.headers() {
-            if let Some(value) = self.http_value(name, value) {
-                headers.append(name.to_http(), value);
-            }
-        }
-        let existing = headers
-            .get_all(header::VARY)
+        let values = self
+            .headers()
             .iter()
-            .map(HeaderValue::as_bytes);
-        if let Some(add) = self.vary().merge(existing) {
-            headers.append(header::VARY, HeaderValue::from_static(add));
+            .filter_map(|&(name, value)| Some((name, self.http_value(name, value)?)));
+        apply(headers, values, self.vary());
+    }
+
+    /// For a decision that lets the handler run, the headers to add to its
+    /// response as owned `http` values, so that the request can be handed
+    /// to the handler (a tower service takes it by value) and the decision
+    /// dropped. `origin` is the request's `Origin` value: when the decision
+    /// echoes it, it is reused (a reference-count increment) rather than
+    /// copied. `None` for a decision that answers now.
+    ///
+    /// ```
+    /// use cors_core::{Policy, RequestParts};
+    ///
+    /// let policy = Policy::builder().allow_origins(["https://a.example"]).build().unwrap();
+    /// let request = http::Request::get("/").header("origin", "https://a.example").body(()).unwrap();
+    /// let (parts, body) = request.into_parts();
+    /// let forward = policy
+    ///     .evaluate(&RequestParts::from_http(&parts))
+    ///     .forward_headers(parts.headers.get(http::header::ORIGIN))
+    ///     .expect("an actual request runs the handler");
+    /// let request = http::Request::from_parts(parts, body); // free to move on
+    ///
+    /// let mut response = http::Response::new(());
+    /// forward.apply(response.headers_mut());
+    /// assert_eq!(response.headers()["access-control-allow-origin"], "https://a.example");
+    /// assert_eq!(response.headers()["vary"], "Origin");
+    /// # drop(request);
+    /// ```
+    pub fn forward_headers(&self, origin: Option<&HeaderValue>) -> Option<ForwardHeaders> {
+        if self.action() != Action::Forward {
+            return None;
         }
+        let mut forward = ForwardHeaders {
+            headers: Default::default(),
+            vary: self.vary(),
+        };
+        let slots = forward.headers.iter_mut();
+        for (slot, &(name, value)) in slots.zip(self.headers()) {
+            let echoed = match origin {
+                Some(origin)
+                    if name == ResponseHeader::AllowOrigin
+                        && origin.as_bytes() == value.as_bytes() =>
+                {
+                    Some(origin.clone())
+                }
+                _ => self.http_value(name, value),
+            };
+            *slot = echoed.map(|v| (name, v));
+        }
+        Some(forward)
     }
 
     /// For a decision that answers now, the complete response, with `body`
@@ -179,5 +216,51 @@ impl Decision<'_> {
                 _ => HeaderValue::from_str(value).ok()?,
             }),
         }
+    }
+}
+
+/// How many headers a decision that lets the handler run sets at most:
+/// `Access-Control-Allow-Origin`, `-Allow-Credentials`, `-Expose-Headers`.
+const FORWARD_HEADERS: usize = 3;
+
+/// The headers for the response of a request the handler ran, detached from
+/// the request: see [`Decision::forward_headers`].
+#[derive(Debug, Clone)]
+pub struct ForwardHeaders {
+    headers: [Option<(ResponseHeader, HeaderValue)>; FORWARD_HEADERS],
+    vary: crate::Vary,
+}
+
+impl ForwardHeaders {
+    /// Applies the headers to the handler's response, as
+    /// [`Decision::apply_to_http`] does: removes any CORS header the
+    /// handler set, appends these, and merges `Vary`.
+    pub fn apply(self, headers: &mut HeaderMap) {
+        apply(headers, self.headers.into_iter().flatten(), self.vary);
+    }
+}
+
+/// Removes the handler's CORS headers, appends the decision's, and merges
+/// `Vary`.
+fn apply(
+    headers: &mut HeaderMap,
+    values: impl Iterator<Item = (ResponseHeader, HeaderValue)>,
+    vary: crate::Vary,
+) {
+    for name in ResponseHeader::CORS {
+        let name = name.to_http();
+        if headers.contains_key(&name) {
+            headers.remove(name);
+        }
+    }
+    for (name, value) in values {
+        headers.append(name.to_http(), value);
+    }
+    let existing = headers
+        .get_all(header::VARY)
+        .iter()
+        .map(HeaderValue::as_bytes);
+    if let Some(add) = vary.merge(existing) {
+        headers.append(header::VARY, HeaderValue::from_static(add));
     }
 }

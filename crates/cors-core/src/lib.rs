@@ -100,6 +100,8 @@ pub use config::PolicyConfig;
 pub use decision::{Action, Decision, Escaped, Refusal, RequestKind, ResponseHeader, Vary};
 pub use error::{ConfigError, ConfigErrors};
 pub use header_list::MAX_REQUEST_HEADERS;
+#[cfg(feature = "http")]
+pub use http_support::ForwardHeaders;
 pub use matcher::OriginPredicate;
 pub use origin::OriginProblem;
 pub use policy::{Policy, PolicyBuilder};
