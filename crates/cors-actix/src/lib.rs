@@ -87,7 +87,7 @@ use std::task::{Context, Poll};
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, VARY};
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, ORIGIN, VARY};
 use actix_web::{Error, HttpResponse, ResponseError};
 use cors_core::{Action, Decision, Policy, RequestParts, ResponseHeader, Vary};
 use pin_project_lite::pin_project;
@@ -168,7 +168,7 @@ where
                 "CORS request refused"
             );
         }
-        let headers = Headers::from_decision(&decision);
+        let headers = Headers::from_decision(&decision, req.headers().get(ORIGIN));
         match decision.action() {
             Action::Respond { status, body } => {
                 let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
@@ -216,15 +216,33 @@ struct Headers {
 }
 
 impl Headers {
-    fn from_decision(decision: &Decision<'_>) -> Self {
+    /// `origin` is the request's `Origin` value: when the decision echoes
+    /// it, it is shared (a reference-count increment) rather than copied.
+    fn from_decision(decision: &Decision<'_>, origin: Option<&HeaderValue>) -> Self {
         let pairs = decision
             .headers()
             .iter()
             .filter_map(|&(name, value)| {
-                // Every value is a validated token list, origin or number;
-                // a value that still does not convert is left out rather
-                // than sent malformed.
-                let value = HeaderValue::from_str(value).ok()?;
+                let value = match value {
+                    "*" => HeaderValue::from_static("*"),
+                    "true" => HeaderValue::from_static("true"),
+                    "null" => HeaderValue::from_static("null"),
+                    "text/plain; charset=utf-8" => {
+                        HeaderValue::from_static("text/plain; charset=utf-8")
+                    }
+                    _ => match origin {
+                        Some(origin)
+                            if name == ResponseHeader::AllowOrigin
+                                && origin.as_bytes() == value.as_bytes() =>
+                        {
+                            origin.clone()
+                        }
+                        // Every value is a validated token list, origin or
+                        // number; one that still does not convert is left
+                        // out rather than sent malformed.
+                        _ => HeaderValue::from_str(value).ok()?,
+                    },
+                };
                 Some((header_name(name), value))
             })
             .collect();

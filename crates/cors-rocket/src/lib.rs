@@ -95,6 +95,7 @@
 
 #![forbid(unsafe_code)]
 
+use std::borrow::Cow;
 use std::io::Cursor;
 
 use cors_core::{Action, Policy, PolicyConfig, RequestParts, ResponseHeader, Vary};
@@ -266,7 +267,7 @@ impl Fairing for Cors {
 struct Stash {
     /// The answer, when the engine answers now.
     respond: Option<(u16, &'static str)>,
-    headers: Vec<(ResponseHeader, Box<str>)>,
+    headers: Vec<(ResponseHeader, Cow<'static, str>)>,
     vary: Vary,
 }
 
@@ -302,10 +303,22 @@ impl Stash {
             headers: decision
                 .headers()
                 .iter()
-                .map(|&(name, value)| (name, Box::from(value)))
+                .map(|&(name, value)| (name, owned(value)))
                 .collect(),
             vary: decision.vary(),
         }
+    }
+}
+
+/// A decision's header value, kept beyond the request: the fixed values
+/// borrowed, the others (an echoed origin, the policy's lists) copied.
+fn owned(value: &str) -> Cow<'static, str> {
+    match value {
+        "*" => Cow::Borrowed("*"),
+        "true" => Cow::Borrowed("true"),
+        "null" => Cow::Borrowed("null"),
+        "text/plain; charset=utf-8" => Cow::Borrowed("text/plain; charset=utf-8"),
+        _ => Cow::Owned(value.to_owned()),
     }
 }
 
