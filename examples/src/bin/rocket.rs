@@ -19,12 +19,13 @@
 //! ```
 
 use cors_rocket::Cors;
-use rocket::figment::providers::{Format, Toml};
+use rocket::figment::providers::{Env, Format, Toml};
+use rocket::figment::{Figment, Profile};
 use rocket::serde::json::{Json, Value, json};
 use rocket::{Build, Rocket, get, launch, routes};
 
-/// The configuration used where `Rocket.toml` and the environment say
-/// nothing.
+/// This program's configuration where `Rocket.toml` and the environment
+/// say nothing.
 const DEFAULTS: &str = r#"
 [default]
 address = "127.0.0.1"
@@ -44,8 +45,16 @@ fn greeting() -> Json<Value> {
 
 #[launch]
 fn rocket() -> Rocket<Build> {
-    // `join` keeps what Rocket.toml and ROCKET_* set, and adds the defaults.
-    let figment = rocket::Config::figment().join(Toml::string(DEFAULTS).nested());
+    // Rocket's own sources, with this program's defaults slotted in between
+    // Rocket's defaults and what Rocket.toml and ROCKET_* set.
+    let figment = Figment::from(rocket::Config::default())
+        .merge(Toml::string(DEFAULTS).nested())
+        .merge(Toml::file(Env::var_or("ROCKET_CONFIG", "Rocket.toml")).nested())
+        .merge(Env::prefixed("ROCKET_").ignore(&["PROFILE"]).global())
+        .select(Profile::from_env_or(
+            "ROCKET_PROFILE",
+            rocket::Config::DEFAULT_PROFILE,
+        ));
     rocket::custom(figment)
         .mount("/", routes![greeting])
         // Reads `cors`; refuses to launch, listing every problem, if the
