@@ -2,5 +2,7 @@
 
 pub mod actix;
 pub mod axum;
+pub mod page;
 pub mod rocket;
+pub mod serve;
 pub mod warp;
