@@ -17,7 +17,10 @@
 //! one by `byte % 4`), and the rest of the line is its value, any bytes but
 //! a line feed.
 
-use cors_core::PolicyConfig;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use cors_core::{Policy, PolicyConfig};
 
 use crate::invariants::{
     self, Facts, ORIGIN, REQUEST_HEADERS, REQUEST_METHOD, REQUEST_PRIVATE_NETWORK, Sent,
@@ -182,14 +185,38 @@ fn header_name(byte: u8) -> &'static str {
     }
 }
 
+/// A built policy and its facts, or `None` when the line does not validate.
+type Built = Option<(Policy, Arc<Facts>)>;
+
+/// Policies by policy line. Building one (regexes into a DFA) costs far more
+/// than evaluating a request, and fuzzed inputs share few policy lines, so
+/// they are built once; the cache is emptied when it grows large.
+fn build(line: &[u8]) -> Built {
+    static CACHE: Mutex<Option<HashMap<Vec<u8>, Built>>> = Mutex::new(None);
+    let mut guard = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+    let cache = guard.get_or_insert_with(HashMap::new);
+    if let Some(built) = cache.get(line) {
+        return built.clone();
+    }
+    if cache.len() >= 4096 {
+        cache.clear();
+    }
+    let config = config(line);
+    let built = config
+        .clone()
+        .build()
+        .ok()
+        .map(|policy| (policy, Arc::new(Facts::new(&config))));
+    cache.insert(line.to_vec(), built.clone());
+    built
+}
+
 /// Runs one input.
 pub fn evaluate(data: &[u8]) {
     let mut lines = data.split(|&b| b == b'\n');
-    let config = config(lines.next().unwrap_or_default());
-    let Ok(policy) = config.clone().build() else {
+    let Some((policy, facts)) = build(lines.next().unwrap_or_default()) else {
         return;
     };
-    let facts = Facts::new(&config);
     let method = String::from_utf8_lossy(lines.next().unwrap_or_default());
     let mut sent = Sent::new(&method);
     for line in lines {
