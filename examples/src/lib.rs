@@ -36,3 +36,9 @@ pub enum Routes {
     /// The demo routes plus `/own-cors`, `/vary-star` and `/json`.
     Conformance,
 }
+
+// The README's Rust examples are compiled (and, where they do not serve,
+// run) as doctests of this package, which depends on every adapter.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -106,8 +106,3 @@ pub use matcher::OriginPredicate;
 pub use origin::OriginProblem;
 pub use policy::{Policy, PolicyBuilder};
 pub use request::{MAX_REQUEST_HEADER_LINES, RequestParts};
-
-// The README's Rust examples are compiled and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct ReadmeDoctests;

@@ -9,11 +9,11 @@
 //! Per request: read the CORS headers ([`RequestParts::from_http`]), ask the
 //! policy ([`Policy::evaluate`]), then either answer now
 //! ([`Decision::to_http_response`], for preflights and refusals) or run the
-//! handler and apply the decision to its response, whatever its status
-//! ([`Decision::apply_to_http`]).
+//! handler and add the decision's headers to its response, whatever its
+//! status ([`Decision::forward_headers`]).
 //!
 //! [`Decision::to_http_response`]: cors_core::Decision::to_http_response
-//! [`Decision::apply_to_http`]: cors_core::Decision::apply_to_http
+//! [`Decision::forward_headers`]: cors_core::Decision::forward_headers
 
 use std::convert::Infallible;
 
@@ -45,7 +45,7 @@ async fn serve(
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let (parts, body) = request.into_parts();
-    {
+    let headers = {
         let decision = policy.evaluate(&RequestParts::from_http(&parts));
         if let Some(refusal) = decision.refusal() {
             eprintln!(
@@ -59,23 +59,15 @@ async fn serve(
         if let Some(response) = decision.to_http_response(Full::from) {
             return Ok(response);
         }
-    }
-    // Run the handler. The decision borrows the request's headers, which
-    // the handler takes, so keep what the engine reads (method, path,
-    // `Origin`) and evaluate again on the way out: the engine is pure and
-    // allocation-free, so this gives the same decision.
-    let method = parts.method.clone();
-    let uri = parts.uri.clone();
-    let origins: Vec<_> = parts.headers.get_all("origin").iter().cloned().collect();
+        // The decision borrows the request, which the handler takes: keep
+        // only the headers to add, detached from it.
+        decision.forward_headers(parts.headers.get(hyper::header::ORIGIN))
+    };
     let mut response = handler(Request::from_parts(parts, body)).await;
-
-    let mut request = RequestParts::new(method.as_str()).with_path(uri.path());
-    for origin in &origins {
-        request.add_header("origin", origin.as_bytes());
+    // On every response the handler gives, whatever its status.
+    if let Some(headers) = headers {
+        headers.apply(response.headers_mut());
     }
-    policy
-        .evaluate(&request)
-        .apply_to_http(response.headers_mut());
     Ok(response)
 }
 
