@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release --bin cors-demo -- [--framework axum|actix|rocket|warp]
-//!     [--policy FILE] [--listen ADDR] [--page-listen ADDR]
+//!     [--policy FILE] [--listen ADDR] [--page-listen ADDR] [--log-requests]
 //! ```
 //!
 //! Open the page's URL in a browser to watch the policy at work. An invalid
@@ -17,13 +17,15 @@ use std::process::ExitCode;
 use cors_core::Policy;
 use cors_examples::{Routes, demo};
 
-const USAGE: &str = "usage: cors-demo [--framework axum|actix|rocket|warp] [--policy FILE] [--listen ADDR] [--page-listen ADDR]
+const USAGE: &str = "usage: cors-demo [--framework axum|actix|rocket|warp] [--policy FILE] [--listen ADDR] [--page-listen ADDR] [--log-requests]
 
   --framework    the framework serving the API (default: axum)
   --policy       a policy file, TOML (JSON when the name ends in .json);
                  default: a demo policy allowing the page's origin
   --listen       the API's address (default: 127.0.0.1:3001)
-  --page-listen  the page's address (default: 127.0.0.1:3000)";
+  --page-listen  the page's address (default: 127.0.0.1:3000)
+  --log-requests print `cors-demo: request METHOD PATH` for every request
+                 the API receives, preflights included";
 
 /// The frameworks the demo can serve the API with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +53,7 @@ struct Args {
     policy: Option<String>,
     listen: SocketAddr,
     page_listen: SocketAddr,
+    log_requests: bool,
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
@@ -59,10 +62,15 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         policy: None,
         listen: SocketAddr::from(([127, 0, 0, 1], 3001)),
         page_listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+        log_requests: false,
     };
     while let Some(flag) = args.next() {
         if flag == "-h" || flag == "--help" {
             return Err(String::new());
+        }
+        if flag == "--log-requests" {
+            parsed.log_requests = true;
+            continue;
         }
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         let address = |value: &str| {
@@ -186,11 +194,12 @@ fn main() -> ExitCode {
         );
         let _ = out.flush();
     };
+    let log = args.log_requests;
     let served = match args.framework {
-        Framework::Axum => demo::serve::axum(api, policy, Routes::Demo, announce),
-        Framework::Actix => demo::serve::actix(api, policy, Routes::Demo, announce),
-        Framework::Rocket => demo::serve::rocket(api, policy, Routes::Demo, announce),
-        Framework::Warp => demo::serve::warp(api, policy, Routes::Demo, announce),
+        Framework::Axum => demo::serve::axum(api, policy, Routes::Demo, log, announce),
+        Framework::Actix => demo::serve::actix(api, policy, Routes::Demo, log, announce),
+        Framework::Rocket => demo::serve::rocket(api, policy, Routes::Demo, log, announce),
+        Framework::Warp => demo::serve::warp(api, policy, Routes::Demo, log, announce),
     };
     match served {
         Ok(()) => ExitCode::SUCCESS,
@@ -215,6 +224,7 @@ mod tests {
                 "127.0.0.1:0",
                 "--policy",
                 "p.json",
+                "--log-requests",
             ]
             .map(String::from)
             .into_iter(),
@@ -223,6 +233,7 @@ mod tests {
         assert_eq!(args.framework, Framework::Rocket);
         assert_eq!(args.listen.port(), 0);
         assert_eq!(args.policy.as_deref(), Some("p.json"));
+        assert!(args.log_requests);
         assert!(parse_args(["--framework", "gin"].map(String::from).into_iter()).is_err());
         assert!(parse_args(["--listen"].map(String::from).into_iter()).is_err());
         assert!(parse_args(["--listen", "3001"].map(String::from).into_iter()).is_err());

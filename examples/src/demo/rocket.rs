@@ -37,7 +37,14 @@ use crate::Routes;
 /// included. The application reads Rocket's usual configuration
 /// (`Rocket.toml`, `ROCKET_*`).
 pub fn rocket(policy: Policy, routes: Routes) -> Rocket<Build> {
-    let mut rocket = rocket::build()
+    rocket_on(rocket::build(), policy, routes)
+}
+
+/// [`rocket`] on a `base` instance, whose fairings run before the
+/// [`Cors`] fairing: a fairing attached to `base` sees each request as it
+/// arrived, before [`Cors`] reroutes the preflights it answers.
+pub fn rocket_on(base: Rocket<Build>, policy: Policy, routes: Routes) -> Rocket<Build> {
+    let mut rocket = base
         .mount(
             "/",
             routes![

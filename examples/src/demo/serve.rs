@@ -1,8 +1,13 @@
 //! Running a demo application on a bound listener, one function per
 //! framework. Each blocks until the server stops, calling `ready` once it
 //! accepts connections.
+//!
+//! With `log_requests`, each prints `cors-demo: request METHOD PATH` on
+//! stdout for every request that reaches the server, from the outermost
+//! layer, so preflights the CORS layer answers are counted too (the
+//! browser tests count preflights this way).
 
-use std::io;
+use std::io::{self, Write};
 use std::net::TcpListener;
 
 use cors_core::Policy;
@@ -18,18 +23,36 @@ fn tokio_runtime() -> io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
+/// Prints one request's line.
+fn log_request(method: &str, path: &str) {
+    let mut out = io::stdout().lock();
+    let _ = writeln!(out, "cors-demo: request {method} {path}");
+    let _ = out.flush();
+}
+
 /// Serves the axum demo.
 pub fn axum(
     listener: TcpListener,
     policy: Policy,
     routes: Routes,
+    log_requests: bool,
     ready: impl FnOnce() + Send + 'static,
 ) -> io::Result<()> {
     listener.set_nonblocking(true)?;
+    let mut app = super::axum::router(policy, routes);
+    if log_requests {
+        // Added after the CORS layer, so it wraps it.
+        app = app.layer(axum::middleware::map_request(
+            |request: axum::extract::Request| async move {
+                log_request(request.method().as_str(), request.uri().path());
+                request
+            },
+        ));
+    }
     tokio_runtime()?.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener)?;
         ready();
-        axum::serve(listener, super::axum::router(policy, routes)).await
+        axum::serve(listener, app).await
     })
 }
 
@@ -38,16 +61,28 @@ pub fn warp(
     listener: TcpListener,
     policy: Policy,
     routes: Routes,
+    log_requests: bool,
     ready: impl FnOnce() + Send + 'static,
 ) -> io::Result<()> {
+    use warp::Filter;
+
     listener.set_nonblocking(true)?;
+    let mut filter = super::warp::filter(policy, routes);
+    if log_requests {
+        // In front of the CORS-wrapped routes; neither part rejects.
+        filter = warp::method()
+            .and(warp::path::full())
+            .map(|method: warp::http::Method, path: warp::path::FullPath| {
+                log_request(method.as_str(), path.as_str());
+            })
+            .untuple_one()
+            .and(filter)
+            .boxed();
+    }
     tokio_runtime()?.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener)?;
         ready();
-        warp::serve(super::warp::filter(policy, routes))
-            .incoming(listener)
-            .run()
-            .await;
+        warp::serve(filter).incoming(listener).run().await;
         Ok(())
     })
 }
@@ -57,12 +92,22 @@ pub fn actix(
     listener: TcpListener,
     policy: Policy,
     routes: Routes,
+    log_requests: bool,
     ready: impl FnOnce() + Send + 'static,
 ) -> io::Result<()> {
+    use actix_web::dev::Service;
+
     actix_web::rt::System::new().block_on(async move {
         let server = actix_web::HttpServer::new(move || {
             actix_web::App::new()
                 .wrap(cors_actix::Cors::new(policy.clone()))
+                // The last `wrap` is the outermost.
+                .wrap_fn(move |request, service| {
+                    if log_requests {
+                        log_request(request.method().as_str(), request.path());
+                    }
+                    service.call(request)
+                })
                 .configure(super::actix::configure(routes))
         })
         .workers(2)
@@ -79,6 +124,7 @@ pub fn rocket(
     listener: TcpListener,
     policy: Policy,
     routes: Routes,
+    log_requests: bool,
     ready: impl FnOnce() + Send + Sync + 'static,
 ) -> io::Result<()> {
     let address = listener.local_addr()?;
@@ -92,7 +138,17 @@ pub fn rocket(
         ..rocket::Config::release_default()
     };
     let ready = std::sync::Mutex::new(Some(ready));
-    let rocket = super::rocket::rocket(policy, routes)
+    // Fairings run in the order they are attached: this one, attached
+    // before the CORS fairing, sees preflights before it reroutes them.
+    let mut base = rocket::build();
+    if log_requests {
+        base = base.attach(rocket::fairing::AdHoc::on_request("log", |request, _| {
+            Box::pin(async move {
+                log_request(request.method().as_str(), request.uri().path().as_str())
+            })
+        }));
+    }
+    let rocket = super::rocket::rocket_on(base, policy, routes)
         .configure(config)
         .attach(rocket::fairing::AdHoc::on_liftoff("announce", move |_| {
             Box::pin(async move {
