@@ -1,0 +1,1029 @@
+//! A real browser is the judge: headless Chromium runs `fetch()` from a
+//! page on one origin against `cors-demo` on another, in each of the four
+//! frameworks and under several policies, and the suite checks what the
+//! browser let the page see against what the engine intends. It also
+//! counts, at the server, which requests reached it (`--log-requests`), so
+//! "this was preflighted", "the refused request was never sent" and
+//! "`max_age` spared the second preflight" are measured, not assumed.
+//!
+//! Needs `chromium` and `chromedriver` on the PATH (or the `CHROMIUM` and
+//! `CHROMEDRIVER` variables); without them the suite fails with the
+//! command that installs them. Run it with `cargo xtask browser`.
+//!
+//! # Why fantoccini and WebDriver
+//!
+//! The client is `fantoccini`, a maintained WebDriver client, talking to
+//! `chromedriver`. WebDriver is a W3C standard, and Debian ships
+//! `chromium-driver` built from the same sources as `chromium`, so the
+//! driver always matches the browser: nothing here depends on a copy of
+//! the DevTools protocol frozen at some older Chromium revision, as the CDP
+//! clients (`chromiumoxide`, `headless_chrome`) do with their generated
+//! protocol types. The suite only needs what WebDriver has: navigate, run
+//! an async script in the page, take a screenshot.
+//!
+//! The suite starts Chromium itself, with exactly the flags below and a
+//! fresh profile, and `chromedriver` attaches to it (`debuggerAddress`):
+//! both processes are the suite's children and are killed when it ends,
+//! even on a panic, and no browser is left running.
+
+#![forbid(unsafe_code)]
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+
+/// How to get the browser and its driver on Debian (and CI).
+const INSTALL: &str = "apt-get update && apt-get install -y chromium chromium-driver";
+
+/// Chromium's flags. Without the network ones, Chromium tries to reach
+/// the outside (component updates, sync, QUIC probes) and, on a machine
+/// with no internet, stalls.
+const CHROMIUM_FLAGS: [&str; 8] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
+
+const FRAMEWORKS: [&str; 4] = ["axum", "actix", "rocket", "warp"];
+
+/// How long any one thing (a process starting, a page loading, a log line
+/// arriving) may take before the suite gives up on it.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// The page the scenarios' scripts run in; only its origin matters.
+const BLANK_PAGE: &str =
+    "<!doctype html><html><head><title>cors browser test</title></head><body>page</body></html>";
+
+/// Runs one `fetch()` in the page and reports what the page could see.
+const FETCH: &str = r#"
+const [url, init, done] = arguments;
+fetch(url, init).then(
+  async (response) => done({
+    blocked: false,
+    status: response.status,
+    body: await response.text(),
+    headers: [...response.headers.keys()],
+  }),
+  (error) => done({ blocked: true, error: String(error) }),
+);
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_e2e_every_framework_and_policy() {
+    let started = Instant::now();
+    let work = TempDir::new();
+    let page_port = serve_blank_page().await;
+    let browser = Browser::start(&work).await;
+    let screenshots = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("CARGO_TARGET_TMPDIR is target/tmp")
+        .join("browser");
+    std::fs::create_dir_all(&screenshots).expect("creating target/browser");
+
+    let mut failures = Vec::new();
+    let mut summary = String::new();
+    for framework in FRAMEWORKS {
+        let clock = Instant::now();
+        let (mut count, failed_before) = (0, failures.len());
+        for case in policy_cases(page_port) {
+            let policy = work.path().join(format!("{framework}-{}.toml", case.name));
+            std::fs::write(&policy, &case.toml).expect("writing a policy file");
+            let mut api = Api::start(framework, Some(&policy));
+            for scenario in &case.scenarios {
+                count += 1;
+                if let Err(message) =
+                    run_scenario(&browser.client, &mut api, page_port, scenario).await
+                {
+                    failures.push(format!(
+                        "{framework}, policy `{}`, {}: {message}",
+                        case.name, scenario.name
+                    ));
+                }
+            }
+        }
+        let png = screenshots.join(format!("demo-{framework}.png"));
+        count += 1;
+        if let Err(message) = demo_page(&browser.client, framework, &png).await {
+            failures.push(format!("{framework}, demo page: {message}"));
+        }
+        let _ = writeln!(
+            summary,
+            "{framework}: {} of {count} scenarios as intended ({:.1} s), screenshot {}",
+            count - (failures.len() - failed_before),
+            clock.elapsed().as_secs_f64(),
+            png.display()
+        );
+    }
+    browser.close().await;
+    println!(
+        "{summary}browser suite: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        failures.is_empty(),
+        "the browser disagreed with the engine {} time(s):\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
+}
+
+// ---------------------------------------------------------------------------
+// The scenarios
+
+/// The host the page is loaded from; its port is the page server's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Page {
+    /// `127.0.0.1`, the origin most policies list.
+    Ip,
+    /// `localhost`: the same server under an origin most policies do not
+    /// list.
+    Localhost,
+    /// `www.app.localhost` (Chromium resolves `*.localhost` to loopback).
+    Sub,
+    /// `a.b.app.localhost`: two labels under `app.localhost`.
+    DeepSub,
+    /// `app.localhost`, the apex, which `*.app.localhost` never matches.
+    Apex,
+}
+
+impl Page {
+    fn origin(self, port: u16) -> String {
+        let host = match self {
+            Page::Ip => "127.0.0.1",
+            Page::Localhost => "localhost",
+            Page::Sub => "www.app.localhost",
+            Page::DeepSub => "a.b.app.localhost",
+            Page::Apex => "app.localhost",
+        };
+        format!("http://{host}:{port}")
+    }
+}
+
+/// What the page may see of a response.
+#[derive(Debug)]
+enum Expect {
+    /// `fetch()` rejects: the browser kept the response from the page.
+    Blocked,
+    /// The page reads the status (and body), the `readable` response
+    /// headers, and none of the `hidden` ones.
+    Readable {
+        status: u16,
+        body: Option<&'static str>,
+        readable: &'static [&'static str],
+        hidden: &'static [&'static str],
+    },
+}
+
+/// The headers the policies expose, and a header they never expose.
+const EXPOSED: &[&str] = &["x-request-id"];
+const UNEXPOSED: &[&str] = &["x-handler"];
+
+/// `/echo`'s answer when the page may read it.
+const ECHO_OK: Expect = Expect::Readable {
+    status: 200,
+    body: Some("ok"),
+    readable: &[],
+    hidden: &[],
+};
+
+/// One `fetch()` and what must come of it, in the browser and at the
+/// server.
+struct Scenario {
+    name: &'static str,
+    page: Page,
+    /// The API path; each scenario of a case has its own query string, so
+    /// Chromium's preflight cache (keyed by URL) never answers for one
+    /// scenario with another's preflight, except where a scenario repeats
+    /// one on purpose.
+    path: &'static str,
+    /// `fetch()`'s second argument.
+    init: Value,
+    expect: Expect,
+    /// The requests (`METHOD PATH`) that must reach the server, in order.
+    server_saw: &'static [&'static str],
+}
+
+/// A policy file and the scenarios run under it, against one `cors-demo`.
+struct PolicyCase {
+    name: &'static str,
+    toml: String,
+    scenarios: Vec<Scenario>,
+}
+
+fn json_body(method: &str) -> Value {
+    json!({
+        "method": method,
+        "headers": { "Content-Type": "application/json" },
+        "body": "{\"n\":1}",
+    })
+}
+
+fn header(name: &str, value: &str) -> Value {
+    json!({ "headers": { name: value } })
+}
+
+/// What the server receives of a preflighted request to `/echo`.
+fn preflighted(method: &str) -> &'static [&'static str] {
+    match method {
+        "PUT" => &["OPTIONS /echo", "PUT /echo"],
+        "DELETE" => &["OPTIONS /echo", "DELETE /echo"],
+        "GET" => &["OPTIONS /echo", "GET /echo"],
+        other => unreachable!("no scenario preflights {other}"),
+    }
+}
+
+/// Every policy and its scenarios, for a page served on `page_port`.
+fn policy_cases(page_port: u16) -> Vec<PolicyCase> {
+    let scenario = |name, page, path, init, expect, server_saw| Scenario {
+        name,
+        page,
+        path,
+        init,
+        expect,
+        server_saw,
+    };
+    let get = || json!({});
+    let exact = PolicyCase {
+        name: "exact origin",
+        toml: format!(
+            r#"allow_origins = ["http://127.0.0.1:{page_port}"]
+allow_methods = ["GET", "PUT", "DELETE"]
+allow_headers = ["content-type", "x-custom"]
+expose_headers = ["x-request-id"]
+allow_credentials = true
+max_age = 600
+"#
+        ),
+        scenarios: vec![
+            // First on a fresh server: nothing is in the preflight cache yet.
+            scenario(
+                "max_age = 600: a preflighted PUT",
+                Page::Ip,
+                "/echo?max-age",
+                json_body("PUT"),
+                ECHO_OK,
+                preflighted("PUT"),
+            ),
+            scenario(
+                "max_age = 600: the same PUT again sends no new preflight",
+                Page::Ip,
+                "/echo?max-age",
+                json_body("PUT"),
+                ECHO_OK,
+                &["PUT /echo"],
+            ),
+            scenario(
+                "simple GET",
+                Page::Ip,
+                "/echo?simple",
+                get(),
+                ECHO_OK,
+                &["GET /echo"],
+            ),
+            scenario(
+                "preflighted PUT with a JSON body",
+                Page::Ip,
+                "/echo?put",
+                json_body("PUT"),
+                ECHO_OK,
+                preflighted("PUT"),
+            ),
+            scenario(
+                "preflighted DELETE with a JSON body",
+                Page::Ip,
+                "/echo?delete",
+                json_body("DELETE"),
+                ECHO_OK,
+                preflighted("DELETE"),
+            ),
+            scenario(
+                "allowed custom header X-Custom",
+                Page::Ip,
+                "/echo?x-custom",
+                header("X-Custom", "1"),
+                ECHO_OK,
+                preflighted("GET"),
+            ),
+            scenario(
+                "refused custom header X-Debug: preflight refused, request never sent",
+                Page::Ip,
+                "/echo?x-debug",
+                header("X-Debug", "1"),
+                Expect::Blocked,
+                &["OPTIONS /echo"],
+            ),
+            scenario(
+                "refused method PATCH: preflight refused, request never sent",
+                Page::Ip,
+                "/echo?patch",
+                json!({ "method": "PATCH" }),
+                Expect::Blocked,
+                &["OPTIONS /echo"],
+            ),
+            scenario(
+                "credentials: include with an exact origin",
+                Page::Ip,
+                "/echo?credentials",
+                json!({ "credentials": "include" }),
+                ECHO_OK,
+                &["GET /echo"],
+            ),
+            scenario(
+                "exposed X-Request-Id is readable",
+                Page::Ip,
+                "/echo?exposed",
+                get(),
+                Expect::Readable {
+                    status: 200,
+                    body: Some("ok"),
+                    readable: EXPOSED,
+                    hidden: &[],
+                },
+                &["GET /echo"],
+            ),
+            scenario(
+                "unexposed X-Handler is hidden",
+                Page::Ip,
+                "/echo?unexposed",
+                get(),
+                Expect::Readable {
+                    status: 200,
+                    body: Some("ok"),
+                    readable: &[],
+                    hidden: UNEXPOSED,
+                },
+                &["GET /echo"],
+            ),
+            scenario(
+                "the handler's 500 is readable",
+                Page::Ip,
+                "/fail",
+                get(),
+                Expect::Readable {
+                    status: 500,
+                    body: None,
+                    readable: &[],
+                    hidden: &[],
+                },
+                &["GET /fail"],
+            ),
+            scenario(
+                "the framework's 404 is readable",
+                Page::Ip,
+                "/no-such-path",
+                get(),
+                Expect::Readable {
+                    status: 404,
+                    body: None,
+                    readable: &[],
+                    hidden: &[],
+                },
+                &["GET /no-such-path"],
+            ),
+            scenario(
+                "page origin not listed: the simple GET runs, the browser hides it",
+                Page::Localhost,
+                "/echo?other-origin",
+                get(),
+                Expect::Blocked,
+                &["GET /echo"],
+            ),
+            scenario(
+                "page origin not listed: the PUT is never sent",
+                Page::Localhost,
+                "/echo?other-origin-put",
+                json_body("PUT"),
+                Expect::Blocked,
+                &["OPTIONS /echo"],
+            ),
+        ],
+    };
+    let any = PolicyCase {
+        name: "any origin",
+        toml: r#"allow_origins = ["*"]
+allow_methods = ["GET", "PUT"]
+allow_headers = ["*"]
+expose_headers = ["x-request-id"]
+max_age = 0
+"#
+        .to_owned(),
+        scenarios: vec![
+            scenario(
+                "max_age = 0: a preflighted PUT",
+                Page::Ip,
+                "/echo?max-age",
+                json_body("PUT"),
+                ECHO_OK,
+                preflighted("PUT"),
+            ),
+            scenario(
+                "max_age = 0: the same PUT again is preflighted again",
+                Page::Ip,
+                "/echo?max-age",
+                json_body("PUT"),
+                ECHO_OK,
+                preflighted("PUT"),
+            ),
+            scenario(
+                "simple GET under *",
+                Page::Ip,
+                "/echo?simple",
+                get(),
+                Expect::Readable {
+                    status: 200,
+                    body: Some("ok"),
+                    readable: EXPOSED,
+                    hidden: UNEXPOSED,
+                },
+                &["GET /echo"],
+            ),
+            scenario(
+                "credentials: include under * is blocked by the browser",
+                Page::Ip,
+                "/echo?credentials",
+                json!({ "credentials": "include" }),
+                Expect::Blocked,
+                &["GET /echo"],
+            ),
+            scenario(
+                "Authorization under allow_headers = [\"*\"]",
+                Page::Ip,
+                "/echo?authorization",
+                header("Authorization", "Bearer token"),
+                ECHO_OK,
+                preflighted("GET"),
+            ),
+        ],
+    };
+    let regex = PolicyCase {
+        name: "regex",
+        toml: r#"allow_origin_regex = ['http://127\.0\.0\.1:[0-9]+']
+allow_methods = ["GET", "PUT"]
+allow_headers = ["content-type"]
+"#
+        .to_owned(),
+        scenarios: vec![
+            scenario(
+                "a matching page origin: preflighted PUT",
+                Page::Ip,
+                "/echo?match",
+                json_body("PUT"),
+                ECHO_OK,
+                preflighted("PUT"),
+            ),
+            scenario(
+                "a page origin the regex does not match is blocked",
+                Page::Localhost,
+                "/echo?no-match",
+                get(),
+                Expect::Blocked,
+                &["GET /echo"],
+            ),
+        ],
+    };
+    let any_port = PolicyCase {
+        name: "port wildcard",
+        toml: r#"allow_origins = ["http://127.0.0.1:*"]
+allow_methods = ["GET", "PUT"]
+allow_headers = ["content-type"]
+"#
+        .to_owned(),
+        scenarios: vec![
+            scenario(
+                "any port of 127.0.0.1: preflighted PUT",
+                Page::Ip,
+                "/echo?match",
+                json_body("PUT"),
+                ECHO_OK,
+                preflighted("PUT"),
+            ),
+            scenario(
+                "another host on the same port is blocked",
+                Page::Localhost,
+                "/echo?no-match",
+                get(),
+                Expect::Blocked,
+                &["GET /echo"],
+            ),
+        ],
+    };
+    let subdomains = PolicyCase {
+        name: "subdomain wildcard",
+        toml: r#"allow_origins = ["http://*.app.localhost:*"]
+allow_methods = ["GET", "PUT"]
+allow_headers = ["content-type"]
+"#
+        .to_owned(),
+        scenarios: vec![
+            scenario(
+                "a subdomain: preflighted PUT",
+                Page::Sub,
+                "/echo?sub",
+                json_body("PUT"),
+                ECHO_OK,
+                preflighted("PUT"),
+            ),
+            scenario(
+                "a subdomain two labels down: simple GET",
+                Page::DeepSub,
+                "/echo?deep-sub",
+                get(),
+                ECHO_OK,
+                &["GET /echo"],
+            ),
+            scenario(
+                "the apex is not a subdomain: blocked",
+                Page::Apex,
+                "/echo?apex",
+                get(),
+                Expect::Blocked,
+                &["GET /echo"],
+            ),
+        ],
+    };
+    vec![exact, any, regex, any_port, subdomains]
+}
+
+/// Runs one scenario: loads the page from its origin if needed, runs the
+/// `fetch()`, and compares what the page saw and what the server received
+/// with what the scenario expects.
+async fn run_scenario(
+    client: &Client,
+    api: &mut Api,
+    page_port: u16,
+    scenario: &Scenario,
+) -> Result<(), String> {
+    let origin = scenario.page.origin(page_port);
+    let here = client
+        .current_url()
+        .await
+        .map_err(|e| format!("reading the page's URL: {e}"))?;
+    if here.origin().ascii_serialization() != origin {
+        let url = format!("{origin}/");
+        client
+            .goto(&url)
+            .await
+            .map_err(|e| format!("loading {url}: {e}"))?;
+        let loaded = client
+            .current_url()
+            .await
+            .map_err(|e| format!("reading the page's URL: {e}"))?;
+        if loaded.origin().ascii_serialization() != origin {
+            return Err(format!("Chromium did not load {url} (it shows {loaded})"));
+        }
+    }
+
+    let mark = api.mark();
+    let url = format!("{}{}", api.url, scenario.path);
+    let seen = client
+        .execute_async(FETCH, vec![json!(url), scenario.init.clone()])
+        .await
+        .map_err(|e| format!("running fetch({url}) in the page: {e}"))?;
+    let server_saw = api.requests_since(mark);
+
+    let mut problems = Vec::new();
+    let blocked = seen["blocked"].as_bool() == Some(true);
+    match scenario.expect {
+        Expect::Blocked => {
+            if !blocked {
+                problems.push(format!(
+                    "expected the browser to block it, the page read {seen}"
+                ));
+            }
+        }
+        Expect::Readable {
+            status,
+            body,
+            readable,
+            hidden,
+        } => {
+            if blocked {
+                problems.push(format!(
+                    "expected {status} readable by the page, the browser blocked it ({})",
+                    seen["error"]
+                ));
+            } else {
+                if seen["status"].as_u64() != Some(u64::from(status)) {
+                    problems.push(format!("expected status {status}, the page read {seen}"));
+                }
+                if let Some(body) = body {
+                    if seen["body"].as_str() != Some(body) {
+                        problems.push(format!("expected body {body:?}, the page read {seen}"));
+                    }
+                }
+                let names: Vec<&str> = seen["headers"]
+                    .as_array()
+                    .map(|names| names.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                for name in readable {
+                    if !names.contains(name) {
+                        problems.push(format!(
+                            "expected {name} readable, the page read only {names:?}"
+                        ));
+                    }
+                }
+                for name in hidden {
+                    if names.contains(name) {
+                        problems.push(format!("expected {name} hidden, the page read it"));
+                    }
+                }
+            }
+        }
+    }
+    if server_saw != scenario.server_saw {
+        problems.push(format!(
+            "expected the server to receive {:?}, it received {server_saw:?}",
+            scenario.server_saw
+        ));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("; "))
+    }
+}
+
+/// Loads the demo's own page, waits for its ten calls, checks that each
+/// behaved as the page expects, and writes a screenshot to `png`.
+async fn demo_page(client: &Client, framework: &str, png: &Path) -> Result<(), String> {
+    let api = Api::start(framework, None);
+    client
+        .goto(&api.page_url)
+        .await
+        .map_err(|e| format!("loading {}: {e}", api.page_url))?;
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let done = client
+            .execute("return document.body.dataset.done === 'true';", vec![])
+            .await
+            .map_err(|e| format!("reading the page: {e}"))?;
+        if done == json!(true) {
+            break;
+        }
+        if Instant::now() > deadline {
+            return Err(format!("the page did not finish its calls in {PATIENCE:?}"));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let screenshot = client
+        .screenshot()
+        .await
+        .map_err(|e| format!("taking a screenshot: {e}"))?;
+    std::fs::write(png, screenshot).map_err(|e| format!("writing {}: {e}", png.display()))?;
+
+    let results = client
+        .execute("return window.demoResults;", vec![])
+        .await
+        .map_err(|e| format!("reading window.demoResults: {e}"))?;
+    let results = results.as_array().cloned().unwrap_or_default();
+    if results.len() != 10 {
+        return Err(format!(
+            "expected 10 results in window.demoResults, found {}",
+            results.len()
+        ));
+    }
+    let unexpected: Vec<String> = results
+        .iter()
+        .filter(|r| r["ok"] != json!(true))
+        .map(Value::to_string)
+        .collect();
+    if unexpected.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("calls not as expected: {}", unexpected.join(", ")))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The processes
+
+/// A child process, killed (and reaped) when dropped.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A scratch directory, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let path =
+            std::env::temp_dir().join(format!("cors-browser-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&path).expect("creating a scratch directory");
+        TempDir(path)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The lines a child writes to a pipe, gathered by a thread of their own.
+#[derive(Default)]
+struct Lines {
+    lines: Mutex<Vec<String>>,
+    grew: Condvar,
+}
+
+impl Lines {
+    fn gather(stream: impl Read + Send + 'static) -> Arc<Lines> {
+        let lines = Arc::new(Lines::default());
+        let writer = Arc::clone(&lines);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                writer.lines.lock().expect("lines").push(line);
+                writer.grew.notify_all();
+            }
+        });
+        lines
+    }
+
+    /// Waits up to [`PATIENCE`] for `find` to find something in the lines.
+    fn wait_for<T>(&self, mut find: impl FnMut(&[String]) -> Option<T>) -> Option<T> {
+        let deadline = Instant::now() + PATIENCE;
+        let mut lines = self.lines.lock().expect("lines");
+        loop {
+            if let Some(found) = find(&lines) {
+                return Some(found);
+            }
+            let left = deadline.checked_duration_since(Instant::now())?;
+            lines = self.grew.wait_timeout(lines, left).expect("lines").0;
+        }
+    }
+
+    fn text(&self) -> String {
+        self.lines.lock().expect("lines").join("\n")
+    }
+}
+
+/// Finds a program: the environment variable's value, or `name` on PATH.
+fn program(variable: &str, name: &str) -> PathBuf {
+    if let Some(path) = std::env::var_os(variable) {
+        return PathBuf::from(path);
+    }
+    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|dir| dir.join(name))
+        .find(|path| path.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "`{name}` was not found on the PATH (nor set in ${variable}). The browser \
+                 tests need Chromium and ChromeDriver; install them with:\n\n    {INSTALL}\n"
+            )
+        })
+}
+
+/// Headless Chromium, with chromedriver attached, and a WebDriver session.
+/// Fields drop in order: the session, the driver, then the browser.
+struct Browser {
+    client: Client,
+    _driver: Process,
+    _chromium: Process,
+}
+
+impl Browser {
+    async fn start(work: &TempDir) -> Browser {
+        let chromium_path = program("CHROMIUM", "chromium");
+        let driver_path = program("CHROMEDRIVER", "chromedriver");
+
+        let profile = work.path().join("profile");
+        let log_path = work.path().join("chromium.log");
+        let log = File::create(&log_path).expect("creating chromium.log");
+        let mut chromium = Process(
+            Command::new(&chromium_path)
+                .args(CHROMIUM_FLAGS)
+                .arg(format!("--user-data-dir={}", profile.display()))
+                // Only for chromedriver to attach to; on 127.0.0.1.
+                .arg("--remote-debugging-port=0")
+                .arg("about:blank")
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().expect("chromium.log"))
+                .stderr(log)
+                .spawn()
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "cannot start {}: {e}; install Chromium with:\n\n    {INSTALL}\n",
+                        chromium_path.display()
+                    )
+                }),
+        );
+        // Chromium writes the port it picked to DevToolsActivePort.
+        let deadline = Instant::now() + PATIENCE;
+        let devtools_port: u16 = loop {
+            let text = std::fs::read_to_string(profile.join("DevToolsActivePort"));
+            if let Some(port) = text
+                .ok()
+                .and_then(|t| t.lines().next()?.trim().parse().ok())
+            {
+                break port;
+            }
+            let exited = chromium.0.try_wait().ok().flatten();
+            if exited.is_some() || Instant::now() > deadline {
+                let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+                panic!("Chromium did not start ({exited:?}); its output:\n{log}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+
+        let mut driver = Command::new(&driver_path)
+            .arg("--port=0")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start {}: {e}; install ChromeDriver with:\n\n    {INSTALL}\n",
+                    driver_path.display()
+                )
+            });
+        let output = Lines::gather(driver.stdout.take().expect("piped stdout"));
+        let driver = Process(driver);
+        let driver_port: u16 = output
+            .wait_for(|lines| {
+                lines.iter().find_map(|line| {
+                    let rest = line.split("started successfully on port ").nth(1)?;
+                    rest.trim_end_matches('.').parse().ok()
+                })
+            })
+            .unwrap_or_else(|| panic!("chromedriver did not start:\n{}", output.text()));
+
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".into(), json!("chrome"));
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({ "debuggerAddress": format!("127.0.0.1:{devtools_port}") }),
+        );
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{driver_port}"))
+            .await
+            .unwrap_or_else(|e| panic!("chromedriver refused a session: {e}"));
+        client
+            .set_window_size(1200, 1600)
+            .await
+            .expect("sizing the window");
+        Browser {
+            client,
+            _driver: driver,
+            _chromium: chromium,
+        }
+    }
+
+    /// Ends the WebDriver session; the processes are killed on drop.
+    async fn close(self) {
+        let Browser {
+            client,
+            _driver,
+            _chromium,
+        } = self;
+        let _ = client.close().await;
+    }
+}
+
+/// Serves [`BLANK_PAGE`] on 127.0.0.1 at every path, until the test ends;
+/// returns its port.
+async fn serve_blank_page() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binding the page server");
+    let port = listener.local_addr().expect("page server address").port();
+    let app = axum::Router::new().fallback(|| async { axum::response::Html(BLANK_PAGE) });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    port
+}
+
+/// A running `cors-demo`, logging the requests it receives.
+struct Api {
+    _process: Process,
+    stdout: Arc<Lines>,
+    address: SocketAddr,
+    /// The API's origin as the page calls it: `http://localhost:<port>`,
+    /// another host than the page's `127.0.0.1`.
+    url: String,
+    page_url: String,
+    fences: u32,
+}
+
+impl Api {
+    /// Starts `cors-demo` with `framework` and `policy` (or its demo
+    /// policy), on ports it picks, and waits until it listens.
+    fn start(framework: &str, policy: Option<&Path>) -> Api {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_cors-demo"));
+        command.args([
+            "--framework",
+            framework,
+            "--listen",
+            "127.0.0.1:0",
+            "--page-listen",
+            "127.0.0.1:0",
+            "--log-requests",
+        ]);
+        if let Some(policy) = policy {
+            command.arg("--policy").arg(policy);
+        }
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starting cors-demo");
+        let stdout = Lines::gather(child.stdout.take().expect("piped stdout"));
+        let stderr = Lines::gather(child.stderr.take().expect("piped stderr"));
+        let process = Process(child);
+        let found = stdout.wait_for(|lines| {
+            let after = |prefix: &str| {
+                lines.iter().find_map(|line| {
+                    let rest = line.strip_prefix(prefix)?;
+                    Some(rest.split_whitespace().next()?.to_owned())
+                })
+            };
+            let api = after(&format!("cors-demo: {framework} API on http://"))?;
+            let page = after("cors-demo: page on ")?;
+            Some((api, page))
+        });
+        let Some((api, page_url)) = found else {
+            panic!(
+                "cors-demo --framework {framework} did not start:\n{}\n{}",
+                stdout.text(),
+                stderr.text()
+            );
+        };
+        let address: SocketAddr = api.parse().expect("cors-demo prints its address");
+        Api {
+            _process: process,
+            stdout,
+            address,
+            url: format!("http://localhost:{}", address.port()),
+            page_url,
+            fences: 0,
+        }
+    }
+
+    /// Where the request log stands now.
+    fn mark(&self) -> usize {
+        self.stdout.lines.lock().expect("lines").len()
+    }
+
+    /// The requests the server received since `mark`, in order.
+    ///
+    /// The suite sends a request of its own (a fence) and waits until the
+    /// server has logged it: the requests the browser made before have been
+    /// logged before it.
+    fn requests_since(&mut self, mark: usize) -> Vec<String> {
+        self.fences += 1;
+        let fence = format!("/__fence/{}", self.fences);
+        let mut stream = TcpStream::connect(self.address).expect("connecting to cors-demo");
+        stream
+            .set_read_timeout(Some(PATIENCE))
+            .expect("setting a timeout");
+        write!(
+            stream,
+            "GET {fence} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.address
+        )
+        .expect("sending the fence");
+        let mut response = Vec::new();
+        let _ = stream.read_to_end(&mut response);
+        let fence_line = format!("cors-demo: request GET {fence}");
+        self.stdout
+            .wait_for(|lines| {
+                let end = lines.iter().skip(mark).position(|l| *l == fence_line)?;
+                Some(
+                    lines[mark..mark + end]
+                        .iter()
+                        .filter_map(|line| line.strip_prefix("cors-demo: request "))
+                        .map(str::to_owned)
+                        .collect(),
+                )
+            })
+            .unwrap_or_else(|| panic!("cors-demo never logged {fence}:\n{}", self.stdout.text()))
+    }
+}
