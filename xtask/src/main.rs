@@ -7,6 +7,8 @@
 //! `fuzz` runs every cargo-fuzz target in turn (nightly and cargo-fuzz
 //! needed) and reports how many inputs each one executed.
 
+mod browser;
+
 use std::env;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -16,6 +18,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   ci                     format check, clippy, tests (doctests included), docs, bench build
+  browser                the end-to-end suite in headless Chromium (needs chromium, chromedriver)
   fuzz [--seconds N] [TARGET...]
                          run each fuzz target (all by default) for N seconds (default 60)
                          with cargo +nightly fuzz; fails on any crash";
@@ -27,6 +30,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
+        Some("browser") => browser::run(),
         Some("fuzz") => match fuzz_options(&args[1..]) {
             Ok((seconds, targets)) => fuzz(seconds, &targets),
             Err(message) => {
@@ -80,7 +84,19 @@ fn ci() -> Result<(), String> {
         ],
         &[],
     )?;
-    cargo(&["test", "--workspace", "--all-features"], &[])?;
+    // `--all-features` turns on the browser suite: skipped here, run once below.
+    cargo(
+        &[
+            "test",
+            "--workspace",
+            "--all-features",
+            "--",
+            "--skip",
+            browser::TEST_NAME,
+        ],
+        &[],
+    )?;
+    browser::run()?;
     cargo(
         &["doc", "--workspace", "--no-deps", "--all-features"],
         &[("RUSTDOCFLAGS", "-D warnings")],
