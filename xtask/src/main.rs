@@ -8,6 +8,7 @@
 //! needed) and reports how many inputs each one executed.
 
 mod browser;
+mod soak;
 
 use std::env;
 use std::io::{BufRead, BufReader};
@@ -21,7 +22,10 @@ commands:
   browser                the end-to-end suite in headless Chromium (needs chromium, chromedriver)
   fuzz [--seconds N] [TARGET...]
                          run each fuzz target (all by default) for N seconds (default 60)
-                         with cargo +nightly fuzz; fails on any crash";
+                         with cargo +nightly fuzz; fails on any crash
+  soak [--requests N] [--framework X]
+                         load cors-demo in each framework (200000 requests each, release build);
+                         fails on any wrong answer or memory growth of 10% or more";
 
 /// The cargo-fuzz targets, in the order `fuzz` runs them.
 const FUZZ_TARGETS: [&str; 4] = ["evaluate", "policy", "origin_pattern", "request_headers"];
@@ -31,6 +35,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("browser") => browser::run(),
+        Some("soak") => soak::run(&args[1..]),
         Some("fuzz") => match fuzz_options(&args[1..]) {
             Ok((seconds, targets)) => fuzz(seconds, &targets),
             Err(message) => {

@@ -1,0 +1,41 @@
+//! `cargo xtask soak`: a bounded load and soak run of the demo server in
+//! each framework, over loopback.
+//!
+//! It builds `cors-demo` and the load generator `cors-soak` (both in the
+//! examples package) in release mode, then runs `cors-soak` with the
+//! options given (`--requests N`, `--framework X`, `--seconds S`), which
+//! prints a table of requests per second and memory per framework and fails
+//! on any wrong answer, on memory growth of 10% or more, or when the
+//! requests were not all answered in time. See `examples/src/bin/cors-soak.rs`.
+
+use std::env;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Builds both programs, then runs the load generator with `args`.
+pub fn run(args: &[String]) -> Result<(), String> {
+    crate::cargo(
+        &[
+            "build",
+            "--release",
+            "-p",
+            "cors-examples",
+            "--bin",
+            "cors-demo",
+            "--bin",
+            "cors-soak",
+        ],
+        &[],
+    )?;
+    let target = env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let program = target.join("release/cors-soak");
+    let line = format!("{} {}", program.display(), args.join(" "));
+    println!("\n==> {line}");
+    let status = Command::new(&program)
+        .args(args)
+        .status()
+        .map_err(|e| format!("{line}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(line) }
+}
