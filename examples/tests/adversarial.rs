@@ -443,6 +443,13 @@ fn cases() -> Vec<Case> {
             expect: |_| Refused(TOO_MANY_ACRH),
         },
         Case {
+            // More lines than the engine keeps (MAX_REQUEST_HEADER_LINES),
+            // fewer than any framework's header count.
+            name: "ACRH on 50 lines".into(),
+            request: preflight(&vec![h("Access-Control-Request-Headers", "x-custom"); 50]),
+            expect: |_| Refused(MALFORMED_ACRH),
+        },
+        Case {
             // Over actix's 131,072-byte head, under hyper's 417,792.
             name: "ACRH, 160 KiB".into(),
             request: preflight(&[h("Access-Control-Request-Headers", junk_list(160 * KIB))]),
