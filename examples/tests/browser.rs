@@ -241,6 +241,7 @@ fn preflighted(method: &str) -> &'static [&'static str] {
     match method {
         "PUT" => &["OPTIONS /echo", "PUT /echo"],
         "DELETE" => &["OPTIONS /echo", "DELETE /echo"],
+        "PATCH" => &["OPTIONS /echo", "PATCH /echo"],
         "GET" => &["OPTIONS /echo", "GET /echo"],
         other => unreachable!("no scenario preflights {other}"),
     }
@@ -343,6 +344,19 @@ max_age = 600
                 &["GET /echo"],
             ),
             scenario(
+                "credentials: include on a preflighted PUT",
+                Page::Ip,
+                "/echo?credentials-put",
+                json!({
+                    "method": "PUT",
+                    "credentials": "include",
+                    "headers": { "Content-Type": "application/json" },
+                    "body": "{\"n\":1}",
+                }),
+                ECHO_OK,
+                preflighted("PUT"),
+            ),
+            scenario(
                 "exposed X-Request-Id is readable",
                 Page::Ip,
                 "/echo?exposed",
@@ -415,9 +429,9 @@ max_age = 600
     let any = PolicyCase {
         name: "any origin",
         toml: r#"allow_origins = ["*"]
-allow_methods = ["GET", "PUT"]
+allow_methods = ["*"]
 allow_headers = ["*"]
-expose_headers = ["x-request-id"]
+expose_headers = ["*"]
 max_age = 0
 "#
         .to_owned(),
@@ -439,17 +453,25 @@ max_age = 0
                 preflighted("PUT"),
             ),
             scenario(
-                "simple GET under *",
+                "simple GET under *, every header exposed",
                 Page::Ip,
                 "/echo?simple",
                 get(),
                 Expect::Readable {
                     status: 200,
                     body: Some("ok"),
-                    readable: EXPOSED,
-                    hidden: UNEXPOSED,
+                    readable: &["x-request-id", "x-handler"],
+                    hidden: &[],
                 },
                 &["GET /echo"],
+            ),
+            scenario(
+                "allow_methods = [\"*\"]: PATCH",
+                Page::Ip,
+                "/echo?patch",
+                json!({ "method": "PATCH" }),
+                ECHO_OK,
+                preflighted("PATCH"),
             ),
             scenario(
                 "credentials: include under * is blocked by the browser",
@@ -464,6 +486,40 @@ max_age = 0
                 Page::Ip,
                 "/echo?authorization",
                 header("Authorization", "Bearer token"),
+                ECHO_OK,
+                preflighted("GET"),
+            ),
+        ],
+    };
+    // Browsers read `*` in the preflight's Allow-Methods and Allow-Headers
+    // literally on a credentialed request: the engine must name what was
+    // asked for.
+    let credentialed_wildcards = PolicyCase {
+        name: "wildcard methods and headers with credentials",
+        toml: format!(
+            r#"allow_origins = ["http://127.0.0.1:{page_port}"]
+allow_methods = ["*"]
+allow_headers = ["*"]
+allow_credentials = true
+"#
+        ),
+        scenarios: vec![
+            scenario(
+                "credentialed PATCH",
+                Page::Ip,
+                "/echo?patch",
+                json!({ "method": "PATCH", "credentials": "include" }),
+                ECHO_OK,
+                preflighted("PATCH"),
+            ),
+            scenario(
+                "credentialed X-Anything and Authorization",
+                Page::Ip,
+                "/echo?headers",
+                json!({
+                    "credentials": "include",
+                    "headers": { "X-Anything": "1", "Authorization": "Bearer token" },
+                }),
                 ECHO_OK,
                 preflighted("GET"),
             ),
@@ -555,7 +611,14 @@ allow_headers = ["content-type"]
             ),
         ],
     };
-    vec![exact, any, regex, any_port, subdomains]
+    vec![
+        exact,
+        any,
+        credentialed_wildcards,
+        regex,
+        any_port,
+        subdomains,
+    ]
 }
 
 /// Runs one scenario: loads the page from its origin if needed, runs the
