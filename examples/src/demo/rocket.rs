@@ -40,7 +40,7 @@ pub fn rocket(policy: Policy, routes: Routes) -> Rocket<Build> {
     rocket_on(rocket::build(), policy, routes)
 }
 
-/// [`rocket`] on a `base` instance, whose fairings run before the
+/// [`rocket()`] on a `base` instance, whose fairings run before the
 /// [`Cors`] fairing: a fairing attached to `base` sees each request as it
 /// arrived, before [`Cors`] reroutes the preflights it answers.
 pub fn rocket_on(base: Rocket<Build>, policy: Policy, routes: Routes) -> Rocket<Build> {
