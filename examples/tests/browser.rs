@@ -21,8 +21,10 @@
 //! protocol types. The suite only needs what WebDriver has: navigate, run
 //! an async script in the page, take a screenshot.
 //!
-//! The suite starts Chromium itself, with exactly the flags below and a
-//! fresh profile, and `chromedriver` attaches to it (`debuggerAddress`):
+//! The suite starts Chromium itself, with exactly the flags below, a fresh
+//! profile and `--remote-debugging-port=0` (Debian's `chromium` launcher
+//! adds its packaged defaults from `/etc/chromium.d`), and `chromedriver`
+//! attaches to it (`debuggerAddress`):
 //! both processes are the suite's children and are killed when it ends,
 //! even on a panic, and no browser is left running.
 
@@ -100,7 +102,9 @@ async fn browser_e2e_every_framework_and_policy() {
         let clock = Instant::now();
         let (mut count, failed_before) = (0, failures.len());
         for case in policy_cases(page_port) {
-            let policy = work.path().join(format!("{framework}-{}.toml", case.name));
+            let policy = work
+                .path()
+                .join(format!("{framework}-{}.toml", case.name.replace(' ', "-")));
             std::fs::write(&policy, &case.toml).expect("writing a policy file");
             let mut api = Api::start(framework, Some(&policy));
             for scenario in &case.scenarios {
