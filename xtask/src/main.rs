@@ -7,6 +7,7 @@
 //! `fuzz` runs every cargo-fuzz target in turn (nightly and cargo-fuzz
 //! needed) and reports how many inputs each one executed.
 
+mod bench;
 mod browser;
 mod soak;
 
@@ -20,6 +21,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   ci                     format check, clippy, tests (doctests included), docs, bench build
   browser                the end-to-end suite in headless Chromium (needs chromium, chromedriver)
+  bench                  run every benchmark (about 10 minutes) and write BENCHMARKS.md
   fuzz [--seconds N] [TARGET...]
                          run each fuzz target (all by default) for N seconds (default 60)
                          with cargo +nightly fuzz; fails on any crash
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("browser") => browser::run(),
+        Some("bench") => bench::run(),
         Some("soak") => soak::run(&args[1..]),
         Some("fuzz") => match fuzz_options(&args[1..]) {
             Ok((seconds, targets)) => fuzz(seconds, &targets),

@@ -131,7 +131,12 @@ impl Cors {
     pub fn wrap<F, R, E>(
         &self,
         filter: F,
-    ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static
+    ) -> impl Filter<Extract = (Response,), Error = Infallible>
+    + Clone
+    + Send
+    + Sync
+    + 'static
+    + use<F, R, E>
     where
         F: Filter<Extract = (R,), Error = E> + Clone + Send + Sync + 'static,
         R: Reply,
