@@ -9,7 +9,7 @@
 //! requests were not all answered in time. See `examples/src/bin/cors-soak.rs`.
 
 use std::env;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Builds both programs, then runs the load generator with `args`.
@@ -27,11 +27,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
         ],
         &[],
     )?;
-    let target = env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace");
+    let target = env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
     let program = target.join("release/cors-soak");
-    let line = format!("{} {}", program.display(), args.join(" "));
+    let line = [program.display().to_string()]
+        .into_iter()
+        .chain(args.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(" ");
     println!("\n==> {line}");
     let status = Command::new(&program)
         .args(args)
