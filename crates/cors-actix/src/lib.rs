@@ -75,11 +75,15 @@
 //! Refusals are logged with `tracing::debug!` (field `reason`).
 //!
 //! The service future is a named type, [`CorsFuture`], rather than a boxed
-//! one: the middleware adds no allocation beyond the few header values it
-//! copies out of the decision.
+//! one, and the headers kept for the handler's response are a fixed-size
+//! array: the request's `Origin` and `Access-Control-Request-Headers`
+//! values are shared (a reference count) when echoed, the policy's values
+//! are converted once per worker, and header names are constants, so the
+//! middleware copies no header value in the common cases.
 
 #![forbid(unsafe_code)]
 
+use std::cell::OnceCell;
 use std::future::{Ready, ready};
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -87,7 +91,12 @@ use std::task::{Context, Poll};
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, ORIGIN, VARY};
+use actix_web::http::header::{
+    ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
+    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE,
+    ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, CONTENT_TYPE, HeaderMap,
+    HeaderName, HeaderValue, ORIGIN, VARY,
+};
 use actix_web::{Error, HttpResponse, ResponseError};
 use cors_core::{Action, Decision, Policy, RequestParts, ResponseHeader, Vary};
 use pin_project_lite::pin_project;
@@ -136,6 +145,7 @@ where
         ready(Ok(CorsMiddleware {
             service,
             policy: self.policy.clone(),
+            values: PolicyValues::default(),
         }))
     }
 }
@@ -145,6 +155,7 @@ where
 pub struct CorsMiddleware<S> {
     service: S,
     policy: Policy,
+    values: PolicyValues,
 }
 
 impl<S, B> Service<ServiceRequest> for CorsMiddleware<S>
@@ -168,84 +179,156 @@ where
                 "CORS request refused"
             );
         }
-        let headers = Headers::from_decision(&decision, req.headers().get(ORIGIN));
+        let converter = Converter {
+            request: req.headers(),
+            values: &self.values,
+        };
         match decision.action() {
             Action::Respond { status, body } => {
                 let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
                 let mut response = HttpResponse::with_body(status, body).map_into_boxed_body();
-                headers.apply(response.headers_mut());
+                let map = response.headers_mut();
+                let pairs = decision
+                    .headers()
+                    .iter()
+                    .filter_map(|&(name, value)| converter.convert(name, value));
+                apply(map, pairs, decision.vary());
                 CorsFuture {
                     state: State::Ready {
                         response: Some(req.into_response(response).map_into_right_body()),
                     },
                 }
             }
-            Action::Forward => CorsFuture {
-                state: State::Forward {
-                    future: self.service.call(req),
-                    pending: Some(headers),
-                },
-            },
+            Action::Forward => {
+                let headers = Headers::from_decision(&decision, &converter);
+                CorsFuture {
+                    state: State::Forward {
+                        future: self.service.call(req),
+                        pending: Some(headers),
+                    },
+                }
+            }
         }
     }
 }
+
+/// `Access-Control-Request-Private-Network`, which actix does not name.
+const ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK: HeaderName =
+    HeaderName::from_static("access-control-request-private-network");
 
 /// Asks the policy about a request.
 fn evaluate<'a>(policy: &'a Policy, req: &'a ServiceRequest) -> Decision<'a> {
     let mut parts = RequestParts::new(req.method().as_str()).with_path(req.path());
     let headers = req.headers();
-    for name in [
-        "origin",
-        "access-control-request-method",
-        "access-control-request-headers",
-        "access-control-request-private-network",
-    ] {
-        for value in headers.get_all(name) {
-            parts.add_header(name, value.as_bytes());
+    let mut cors = false;
+    for value in headers.get_all(ORIGIN) {
+        parts.add_header("origin", value.as_bytes());
+        cors = true;
+    }
+    // Without `Origin` the other three do not matter.
+    if cors {
+        for (name, key) in [
+            (
+                "access-control-request-method",
+                &ACCESS_CONTROL_REQUEST_METHOD,
+            ),
+            (
+                "access-control-request-headers",
+                &ACCESS_CONTROL_REQUEST_HEADERS,
+            ),
+            (
+                "access-control-request-private-network",
+                &ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK,
+            ),
+        ] {
+            for value in headers.get_all(key) {
+                parts.add_header(name, value.as_bytes());
+            }
         }
     }
     policy.evaluate(&parts)
 }
 
-/// A decision's headers, converted to actix types so that they outlive the
-/// request they were computed from.
+/// The policy's own header values (`Access-Control-Expose-Headers`,
+/// `Access-Control-Max-Age`), converted once, on first use, and shared by
+/// every response after that.
+#[derive(Debug, Default)]
+struct PolicyValues {
+    expose: OnceCell<HeaderValue>,
+    max_age: OnceCell<HeaderValue>,
+}
+
+/// Turns a decision's values into actix header values without copying
+/// what can be shared: the request's own `Origin` and
+/// `Access-Control-Request-Headers` values when echoed, the policy's
+/// values, and fixed texts.
+struct Converter<'a> {
+    request: &'a HeaderMap,
+    values: &'a PolicyValues,
+}
+
+impl Converter<'_> {
+    fn convert(&self, name: ResponseHeader, value: &str) -> Option<(HeaderName, HeaderValue)> {
+        let echoed = |request_name: &HeaderName| {
+            self.request
+                .get_all(request_name)
+                .find(|line| line.as_bytes() == value.as_bytes())
+                .cloned()
+        };
+        let cached = |cell: &OnceCell<HeaderValue>| {
+            let cached = cell.get_or_init(|| {
+                HeaderValue::from_str(value).unwrap_or(HeaderValue::from_static(""))
+            });
+            (cached.as_bytes() == value.as_bytes()).then(|| cached.clone())
+        };
+        let shared = match (name, value) {
+            (_, "*") => Some(HeaderValue::from_static("*")),
+            (_, "true") => Some(HeaderValue::from_static("true")),
+            (_, "null") => Some(HeaderValue::from_static("null")),
+            (ResponseHeader::ContentType, "text/plain; charset=utf-8") => {
+                Some(HeaderValue::from_static("text/plain; charset=utf-8"))
+            }
+            (ResponseHeader::AllowMethods, "GET") => Some(HeaderValue::from_static("GET")),
+            (ResponseHeader::AllowMethods, "POST") => Some(HeaderValue::from_static("POST")),
+            (ResponseHeader::AllowMethods, "PUT") => Some(HeaderValue::from_static("PUT")),
+            (ResponseHeader::AllowMethods, "DELETE") => Some(HeaderValue::from_static("DELETE")),
+            (ResponseHeader::AllowMethods, "PATCH") => Some(HeaderValue::from_static("PATCH")),
+            (ResponseHeader::AllowOrigin, _) => echoed(&ORIGIN),
+            (ResponseHeader::AllowHeaders, _) => echoed(&ACCESS_CONTROL_REQUEST_HEADERS),
+            (ResponseHeader::ExposeHeaders, _) => cached(&self.values.expose),
+            (ResponseHeader::MaxAge, _) => cached(&self.values.max_age),
+            _ => None,
+        };
+        // Every value is a validated token list, origin or number; one
+        // that still does not convert is left out rather than sent
+        // malformed.
+        let value = match shared {
+            Some(value) => value,
+            None => HeaderValue::from_str(value).ok()?,
+        };
+        Some((header_name(name), value))
+    }
+}
+
+/// How many headers a decision that lets the handler run sets at most:
+/// `Access-Control-Allow-Origin`, `-Allow-Credentials`, `-Expose-Headers`.
+const FORWARD_HEADERS: usize = 3;
+
+/// A decision's headers for the handler's response, converted to actix
+/// types so that they outlive the request they were computed from.
 #[derive(Debug, Clone)]
 struct Headers {
-    pairs: Vec<(HeaderName, HeaderValue)>,
+    pairs: [Option<(HeaderName, HeaderValue)>; FORWARD_HEADERS],
     vary: Vary,
 }
 
 impl Headers {
-    /// `origin` is the request's `Origin` value: when the decision echoes
-    /// it, it is shared (a reference-count increment) rather than copied.
-    fn from_decision(decision: &Decision<'_>, origin: Option<&HeaderValue>) -> Self {
-        let pairs = decision
-            .headers()
-            .iter()
-            .filter_map(|&(name, value)| {
-                let value = match value {
-                    "*" => HeaderValue::from_static("*"),
-                    "true" => HeaderValue::from_static("true"),
-                    "null" => HeaderValue::from_static("null"),
-                    "text/plain; charset=utf-8" => {
-                        HeaderValue::from_static("text/plain; charset=utf-8")
-                    }
-                    _ => match origin {
-                        Some(origin)
-                            if name == ResponseHeader::AllowOrigin
-                                && origin.as_bytes() == value.as_bytes() =>
-                        {
-                            origin.clone()
-                        }
-                        // Every value is a validated token list, origin or
-                        // number; one that still does not convert is left
-                        // out rather than sent malformed.
-                        _ => HeaderValue::from_str(value).ok()?,
-                    },
-                };
-                Some((header_name(name), value))
-            })
-            .collect();
+    fn from_decision(decision: &Decision<'_>, converter: &Converter<'_>) -> Self {
+        debug_assert!(decision.headers().len() <= FORWARD_HEADERS);
+        let mut pairs: [Option<(HeaderName, HeaderValue)>; FORWARD_HEADERS] = Default::default();
+        for (slot, &(name, value)) in pairs.iter_mut().zip(decision.headers()) {
+            *slot = converter.convert(name, value);
+        }
         Headers {
             pairs,
             vary: decision.vary(),
@@ -255,22 +338,44 @@ impl Headers {
     /// Removes the CORS headers already present, appends the decision's
     /// headers and merges `Vary`.
     fn apply(&self, map: &mut HeaderMap) {
-        for name in ResponseHeader::CORS {
-            map.remove(name.as_str());
-        }
-        for (name, value) in &self.pairs {
-            map.append(name.clone(), value.clone());
-        }
-        let existing = map.get_all(VARY).map(HeaderValue::as_bytes);
-        if let Some(add) = self.vary.merge(existing) {
-            map.append(VARY, HeaderValue::from_static(add));
-        }
+        apply(map, self.pairs.iter().flatten().cloned(), self.vary);
     }
 }
 
+/// Removes the CORS headers already present, appends `pairs` and merges
+/// `vary` into `Vary`.
+fn apply(map: &mut HeaderMap, pairs: impl Iterator<Item = (HeaderName, HeaderValue)>, vary: Vary) {
+    for name in ResponseHeader::CORS {
+        let name = header_name(name);
+        if map.contains_key(&name) {
+            map.remove(name);
+        }
+    }
+    for (name, value) in pairs {
+        map.append(name, value);
+    }
+    let existing = map.get_all(VARY).map(HeaderValue::as_bytes);
+    if let Some(add) = vary.merge(existing) {
+        map.append(VARY, HeaderValue::from_static(add));
+    }
+}
+
+/// The actix name of a response header, without parsing or allocating.
 fn header_name(name: ResponseHeader) -> HeaderName {
-    // `as_str` is a lower-case token for every variant.
-    HeaderName::from_static(name.as_str())
+    const ALLOW_PRIVATE_NETWORK: HeaderName =
+        HeaderName::from_static("access-control-allow-private-network");
+    match name {
+        ResponseHeader::AllowOrigin => ACCESS_CONTROL_ALLOW_ORIGIN,
+        ResponseHeader::AllowCredentials => ACCESS_CONTROL_ALLOW_CREDENTIALS,
+        ResponseHeader::AllowMethods => ACCESS_CONTROL_ALLOW_METHODS,
+        ResponseHeader::AllowHeaders => ACCESS_CONTROL_ALLOW_HEADERS,
+        ResponseHeader::MaxAge => ACCESS_CONTROL_MAX_AGE,
+        ResponseHeader::AllowPrivateNetwork => ALLOW_PRIVATE_NETWORK,
+        ResponseHeader::ExposeHeaders => ACCESS_CONTROL_EXPOSE_HEADERS,
+        ResponseHeader::ContentType => CONTENT_TYPE,
+        // `as_str` is a lower-case token for every variant.
+        other => HeaderName::from_static(other.as_str()),
+    }
 }
 
 pin_project! {
