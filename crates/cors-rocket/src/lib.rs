@@ -54,17 +54,20 @@
 //!   at [`Cors::ANSWER_PATH`].
 //! - **On request**, it builds [`cors_core::RequestParts`] from the method,
 //!   the path and the `Origin` and `Access-Control-Request-*` header lines,
-//!   asks the policy once, and keeps what the decision says in the
-//!   request-local cache. When the engine answers now (a preflight, or a
-//!   refusal with `block_disallowed_origins`), the fairing rewrites the
-//!   request's URI to the internal route, which produces that answer; no
+//!   and asks the policy. When the engine answers now (a preflight, or a
+//!   refusal with `block_disallowed_origins`), the fairing keeps the
+//!   answer in the request-local cache and rewrites the request's URI to
+//!   the internal route, which produces that answer; no
 //!   application route or catcher runs, so a preflight never meets a 404
 //!   or a 405, and the method is left as sent, so `HEAD` is still answered
 //!   without a body.
 //! - **On response**, which Rocket runs for every response, catchers'
 //!   included, it removes CORS headers the handler set (the policy is their
 //!   only source), appends the decision's headers, and merges its names
-//!   into `Vary`.
+//!   into `Vary`. For a request it did not reroute it asks the policy
+//!   again (the same request, so the same decision): evaluating allocates
+//!   nothing, and costs less than keeping the decision in the request-local
+//!   cache; the request's `Origin` is echoed without a copy.
 //!
 //! A request to the internal path that the fairing did not reroute is
 //! forwarded, so it meets the application's routes or its 404 as any
@@ -98,7 +101,7 @@
 use std::borrow::Cow;
 use std::io::Cursor;
 
-use cors_core::{Action, Policy, PolicyConfig, RequestParts, ResponseHeader, Vary};
+use cors_core::{Action, Decision, Policy, PolicyConfig, RequestParts, ResponseHeader, Vary};
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::figment::Figment;
 use rocket::http::uri::Origin;
@@ -227,10 +230,13 @@ impl Fairing for Cors {
     }
 
     async fn on_request(&self, req: &mut Request<'_>, _data: &mut Data<'_>) {
-        let stash = Stash::evaluate(&self.policy, req);
-        let reroute = stash.respond.is_some();
-        req.local_cache(|| stash);
-        if reroute {
+        let decision = evaluate(&self.policy, req);
+        log_refusal(&decision, req);
+        // Only an answer is kept: `on_response` decides a forwarded
+        // request again, which costs less than keeping its decision.
+        if let Action::Respond { .. } = decision.action() {
+            let stash = Stash::from_decision(&decision);
+            req.local_cache(|| Rerouted(Some(stash)));
             if let Ok(uri) = Origin::parse(Self::ANSWER_PATH) {
                 req.set_uri(uri);
             }
@@ -238,31 +244,61 @@ impl Fairing for Cors {
     }
 
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
-        // Set in `on_request`; evaluated here only for a response to a
-        // request that fairing never saw.
-        let stash: &'r Stash = req.local_cache(|| Stash::evaluate(&self.policy, req));
         for name in ResponseHeader::CORS {
             res.remove_header(name.as_str());
         }
-        for (name, value) in &stash.headers {
-            let header = Header::new(name.as_str(), &**value);
-            if *name == ResponseHeader::ContentType {
-                res.set_header(header);
-            } else {
-                res.adjoin_header(header);
+        // Rerouted in `on_request`, which kept the answer's headers.
+        if req.uri().path() == Self::ANSWER_PATH {
+            if let Rerouted(Some(stash)) = req.local_cache(|| Rerouted(None)) {
+                for (name, value) in &stash.headers {
+                    add_header(res, *name, Cow::Borrowed(&**value));
+                }
+                merge_vary(res, stash.vary);
+                return;
             }
         }
-        let add = stash
-            .vary
-            .merge(res.headers().get("vary").map(str::as_bytes));
-        if let Some(add) = add {
-            res.adjoin_header(Header::new("Vary", add));
+        // Any other request: the same request as in `on_request`, so the
+        // same decision. The request's own `Origin` is echoed without a
+        // copy.
+        let decision = evaluate(&self.policy, req);
+        let origin = req.headers().get_one("origin");
+        for &(name, value) in decision.headers() {
+            let value = match origin {
+                Some(origin) if origin == value => Cow::Borrowed(origin),
+                _ => owned(value),
+            };
+            add_header(res, name, value);
         }
+        merge_vary(res, decision.vary());
     }
 }
 
-/// What the fairing keeps of a decision between the request and the
-/// response, in the request-local cache.
+/// Adds one of a decision's headers to a response.
+fn add_header<'r>(res: &mut Response<'r>, name: ResponseHeader, value: Cow<'r, str>) {
+    let header = Header::new(name.as_str(), value);
+    if name == ResponseHeader::ContentType {
+        res.set_header(header);
+    } else {
+        res.adjoin_header(header);
+    }
+}
+
+/// Merges `vary`'s names into the response's `Vary`.
+fn merge_vary(res: &mut Response<'_>, vary: Vary) {
+    let add = vary.merge(res.headers().get("vary").map(str::as_bytes));
+    if let Some(add) = add {
+        res.adjoin_header(Header::new("Vary", add));
+    }
+}
+
+/// In the request-local cache: the answer for a request `on_request`
+/// rerouted to the internal route; `None` for a request to the internal
+/// path that it did not reroute.
+#[derive(Debug)]
+struct Rerouted(Option<Stash>);
+
+/// What the fairing keeps of an answer between the request and the
+/// response.
 #[derive(Debug)]
 struct Stash {
     /// The answer, when the engine answers now.
@@ -272,29 +308,7 @@ struct Stash {
 }
 
 impl Stash {
-    fn evaluate(policy: &Policy, req: &Request<'_>) -> Stash {
-        let mut parts =
-            RequestParts::new(req.method().as_str()).with_path(req.uri().path().as_str());
-        let headers = req.headers();
-        for name in [
-            "origin",
-            "access-control-request-method",
-            "access-control-request-headers",
-            "access-control-request-private-network",
-        ] {
-            for value in headers.get(name) {
-                parts.add_header(name, value.as_bytes());
-            }
-        }
-        let decision = policy.evaluate(&parts);
-        if let Some(refusal) = decision.refusal() {
-            tracing::debug!(
-                reason = %refusal,
-                method = req.method().as_str(),
-                path = req.uri().path().as_str(),
-                "CORS request refused"
-            );
-        }
+    fn from_decision(decision: &Decision<'_>) -> Stash {
         Stash {
             respond: match decision.action() {
                 Action::Respond { status, body } => Some((status, body)),
@@ -307,6 +321,40 @@ impl Stash {
                 .collect(),
             vary: decision.vary(),
         }
+    }
+}
+
+/// Asks the policy about a request: pure, no allocation.
+fn evaluate<'a>(policy: &'a Policy, req: &'a Request<'_>) -> Decision<'a> {
+    let mut parts = RequestParts::new(req.method().as_str()).with_path(req.uri().path().as_str());
+    let headers = req.headers();
+    for value in headers.get("origin") {
+        parts.add_header("origin", value.as_bytes());
+    }
+    // Without `Origin` the other three do not matter.
+    if parts.origin().is_some() || headers.contains("origin") {
+        for name in [
+            "access-control-request-method",
+            "access-control-request-headers",
+            "access-control-request-private-network",
+        ] {
+            for value in headers.get(name) {
+                parts.add_header(name, value.as_bytes());
+            }
+        }
+    }
+    policy.evaluate(&parts)
+}
+
+/// Logs a refusal at debug level.
+fn log_refusal(decision: &Decision<'_>, req: &Request<'_>) {
+    if let Some(refusal) = decision.refusal() {
+        tracing::debug!(
+            reason = %refusal,
+            method = req.method().as_str(),
+            path = req.uri().path().as_str(),
+            "CORS request refused"
+        );
     }
 }
 
@@ -330,19 +378,17 @@ struct Answer;
 #[rocket::async_trait]
 impl Handler for Answer {
     async fn handle<'r>(&self, req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r> {
-        let stash = req.local_cache(|| Stash {
-            respond: None,
-            headers: Vec::new(),
-            vary: Vary::NONE,
-        });
-        match stash.respond {
-            Some((status, body)) => Outcome::Success(
+        match req.local_cache(|| Rerouted(None)) {
+            Rerouted(Some(Stash {
+                respond: Some((status, body)),
+                ..
+            })) => Outcome::Success(
                 Response::build()
-                    .status(Status::new(status))
-                    .sized_body(body.len(), Cursor::new(body))
+                    .status(Status::new(*status))
+                    .sized_body(body.len(), Cursor::new(*body))
                     .finalize(),
             ),
-            None => Outcome::forward(data, Status::NotFound),
+            _ => Outcome::forward(data, Status::NotFound),
         }
     }
 }

@@ -84,9 +84,14 @@
 //! # Cost
 //!
 //! warp gives filters no borrowed access to the request, so the wrapper
-//! clones the header map (once to decide, once more for a request the
-//! wrapped filter handles) and the policy handle (a reference count) per
-//! request. Nothing is boxed.
+//! clones the header map of a CORS request (one with `Origin`) once, to
+//! decide; a request without `Origin` is decided without a copy. The
+//! decision is made once, before the wrapped filter runs: what its
+//! response needs is kept
+//! ([`ForwardHeaders`](cors_core::ForwardHeaders): reference-counted
+//! values, the request's own `Origin` among them) and the header map
+//! dropped. Per request the policy handle is cloned (a reference count);
+//! nothing is boxed.
 //!
 //! # Logging
 //!
@@ -147,14 +152,82 @@ impl Cors {
             .map(move || policy.clone())
             .and(warp::method())
             .and(warp::path::full())
-            .and(warp::header::headers_cloned())
+            .and(cors_headers())
             .map(Incoming::new);
-        let answered = request.clone().and_then(Incoming::answer);
-        let forwarded = E::into_responses(filter)
-            .and(request)
-            .map(|response, incoming: Incoming| incoming.apply(response));
+        // Which requests the engine may answer itself: preflights, and
+        // with `block_disallowed_origins` any CORS request. The others are
+        // not read twice: they go straight to `forwarded`.
+        let answers_actual = answers_actual_requests(&self.policy);
+        let answerable = warp::method()
+            .and(present("origin"))
+            .and(present("access-control-request-method"))
+            .and_then(move |method: Method, origin, request_method| {
+                let preflight = method == Method::OPTIONS && origin && request_method;
+                ready(if preflight || (origin && answers_actual) {
+                    Ok(())
+                } else {
+                    Err(warp::reject::not_found())
+                })
+            })
+            .untuple_one();
+        let answered = answerable.and(request.clone()).and_then(Incoming::answer);
+        let forwarded = request
+            .map(Incoming::forward)
+            .and(E::into_responses(filter))
+            .map(|forward: Forward, response| forward.apply(response));
         answered.or(forwarded).unify()
     }
+}
+
+/// Whether `policy` answers some actual (not preflight) requests itself:
+/// refused ones, with `block_disallowed_origins`. Asked once, with a
+/// request every policy but one allowing any origin refuses (two `Origin`
+/// lines).
+fn answers_actual_requests(policy: &Policy) -> bool {
+    let mut probe = RequestParts::new("GET");
+    probe.add_header("origin", b"https://a.example");
+    probe.add_header("origin", b"https://b.example");
+    policy.evaluate(&probe).action() != cors_core::Action::Forward
+}
+
+/// Whether the request has a `name` header, read without copying it.
+fn present(
+    name: &'static str,
+) -> impl Filter<Extract = (bool,), Error = Infallible> + Copy + Send + Sync + 'static {
+    warp::header::optional::<Present>(name)
+        .map(|value: Option<Present>| value.is_some())
+        // warp rejects a value that is not visible ASCII: present all
+        // the same.
+        .or(warp::any().map(|| true))
+        .unify()
+}
+
+/// A header's presence; its value is not kept.
+struct Present;
+
+impl std::str::FromStr for Present {
+    type Err = Infallible;
+
+    fn from_str(_: &str) -> Result<Self, Infallible> {
+        Ok(Present)
+    }
+}
+
+/// The request's headers, cloned, for a CORS request (one with `Origin`);
+/// `None`, without a copy, for any other: the engine reads nothing else of
+/// it.
+fn cors_headers()
+-> impl Filter<Extract = (Option<HeaderMap>,), Error = Infallible> + Copy + Send + Sync + 'static {
+    present("origin")
+        .and_then(|origin: bool| {
+            ready(if origin {
+                Err(warp::reject::not_found())
+            } else {
+                Ok(None)
+            })
+        })
+        .or(warp::header::headers_cloned().map(Some))
+        .unify()
 }
 
 /// Shorthand for [`Cors::new`]: `cors_warp::cors(policy).wrap(routes)`.
@@ -166,16 +239,17 @@ pub fn cors(policy: Policy) -> Cors {
     Cors::new(policy)
 }
 
-/// The request as the wrapper keeps it: what the engine reads.
+/// The request as the wrapper reads it: what the engine reads.
 struct Incoming {
     policy: Policy,
     method: Method,
     path: FullPath,
-    headers: HeaderMap,
+    /// For a CORS request only.
+    headers: Option<HeaderMap>,
 }
 
 impl Incoming {
-    fn new(policy: Policy, method: Method, path: FullPath, headers: HeaderMap) -> Self {
+    fn new(policy: Policy, method: Method, path: FullPath, headers: Option<HeaderMap>) -> Self {
         Incoming {
             policy,
             method,
@@ -185,28 +259,53 @@ impl Incoming {
     }
 
     fn parts(&self) -> RequestParts<'_> {
-        RequestParts::from_http_headers(&self.method, self.path.as_str(), &self.headers)
+        match &self.headers {
+            Some(headers) => {
+                RequestParts::from_http_headers(&self.method, self.path.as_str(), headers)
+            }
+            None => RequestParts::new(self.method.as_str()).with_path(self.path.as_str()),
+        }
+    }
+
+    fn decide(&self) -> cors_core::Decision<'_> {
+        let decision = self.policy.evaluate(&self.parts());
+        if let Some(refusal) = decision.refusal() {
+            tracing::debug!(%refusal, method = %self.method, "CORS request refused");
+        }
+        decision
     }
 
     /// The wrapper's own answer, or a not-found rejection to run the
     /// wrapped filter (which `or` then tries).
     fn answer(self) -> Ready<Result<Response, Rejection>> {
-        let decision = self.policy.evaluate(&self.parts());
-        if let Some(refusal) = decision.refusal() {
-            tracing::debug!(%refusal, method = %self.method, "CORS request refused");
-        }
         ready(
-            decision
+            self.decide()
                 .to_http_response(|text| text)
                 .map(Reply::into_response)
                 .ok_or_else(warp::reject::not_found),
         )
     }
 
+    /// The headers for the wrapped filter's response, decided before it
+    /// runs; the request's headers are dropped here.
+    fn forward(self) -> Forward {
+        let decision = self.decide();
+        let origin = self
+            .headers
+            .as_ref()
+            .and_then(|headers| headers.get(http::header::ORIGIN));
+        Forward(decision.forward_headers(origin))
+    }
+}
+
+/// What goes on the wrapped filter's response.
+struct Forward(Option<cors_core::ForwardHeaders>);
+
+impl Forward {
     fn apply(self, mut response: Response) -> Response {
-        self.policy
-            .evaluate(&self.parts())
-            .apply_to_http(response.headers_mut());
+        if let Some(headers) = self.0 {
+            headers.apply(response.headers_mut());
+        }
         response
     }
 }
