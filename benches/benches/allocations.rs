@@ -2,6 +2,10 @@
 //! `Policy::evaluate` for every engine case and allowlist size, and every
 //! cell of the framework comparison (baseline, ours, peer).
 //!
+//! `cargo bench --bench allocations -- axum/preflight` counts only the
+//! cells whose `framework/scenario/variant` contains the filter (`engine`
+//! for the engine's).
+//!
 //! Every runtime here is single-threaded, so every allocation a request
 //! causes is made while it is being counted. Output, one record a line,
 //! tab-separated, after a human-readable table:
@@ -93,6 +97,9 @@ fn per_call(mut f: impl FnMut()) -> (f64, f64) {
 }
 
 fn engine() {
+    if !selected("engine") {
+        return;
+    }
     println!("Policy::evaluate, allocations per call");
     for size in ENGINE_SIZES {
         let policy = policy(size, ENGINE_SUBDOMAINS);
@@ -108,7 +115,28 @@ fn engine() {
     }
 }
 
-fn framework<F: Framework>(mut framework: F) {
+/// Whether the cell `id` (`framework/scenario/variant`, or `engine`) is
+/// selected by the command line's filter (its first argument that is not
+/// a flag; none selects every cell), as criterion filters its benchmarks.
+fn selected(id: &str) -> bool {
+    match std::env::args().skip(1).find(|arg| !arg.starts_with('-')) {
+        Some(filter) => id.contains(&filter),
+        None => true,
+    }
+}
+
+/// Builds a framework's applications with `build`, unless the filter
+/// selects none of its cells, and counts its cells.
+fn framework<F: Framework>(build: impl FnOnce() -> F) {
+    let any_cell = Scenario::ALL.iter().any(|scenario| {
+        Variant::ALL
+            .iter()
+            .any(|variant| selected(&format!("{}/{scenario}/{variant}", F::NAME)))
+    });
+    if !any_cell {
+        return;
+    }
+    let mut framework = build();
     framework.check();
     println!(
         "{}: allocations (bytes) per request; peer: {}",
@@ -117,6 +145,9 @@ fn framework<F: Framework>(mut framework: F) {
     );
     for scenario in Scenario::ALL {
         for variant in Variant::ALL {
+            if !selected(&format!("{}/{scenario}/{variant}", F::NAME)) {
+                continue;
+            }
             let (allocations, bytes) = per_call(|| {
                 black_box(framework.status(variant, black_box(scenario)));
             });
@@ -137,8 +168,8 @@ fn framework<F: Framework>(mut framework: F) {
 
 fn main() {
     engine();
-    framework(axum::Axum::new());
-    framework(actix::build());
-    framework(rocket::RocketApps::new());
-    framework(warp::build());
+    framework(axum::Axum::new);
+    framework(actix::build);
+    framework(rocket::RocketApps::new);
+    framework(warp::build);
 }

@@ -345,10 +345,14 @@ impl Headers {
 /// Removes the CORS headers already present, appends `pairs` and merges
 /// `vary` into `Vary`.
 fn apply(map: &mut HeaderMap, pairs: impl Iterator<Item = (HeaderName, HeaderValue)>, vary: Vary) {
-    for name in ResponseHeader::CORS {
-        let name = header_name(name);
-        if map.contains_key(&name) {
-            map.remove(name);
+    // One pass over the names present, usually none of them CORS headers,
+    // rather than a lookup for each CORS name.
+    if map
+        .keys()
+        .any(|name| name.as_str().starts_with("access-control-"))
+    {
+        for name in ResponseHeader::CORS {
+            map.remove(header_name(name));
         }
     }
     for (name, value) in pairs {

@@ -206,7 +206,9 @@ where
             if let Some(refusal) = decision.refusal() {
                 tracing::debug!(%refusal, method = %parts.method, "CORS request refused");
             }
-            if let Some(response) = decision.to_http_response(CorsBody::text) {
+            if let Some(response) =
+                decision.to_http_response_sharing(&parts.headers, CorsBody::text)
+            {
                 return ResponseFuture {
                     state: State::Answered {
                         response: Some(response),

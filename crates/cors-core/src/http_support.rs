@@ -199,6 +199,62 @@ impl Decision<'_> {
         Some(response)
     }
 
+    /// Like [`to_http_response`](Decision::to_http_response), but the
+    /// values echoed from the request (`Access-Control-Allow-Origin`,
+    /// `Access-Control-Allow-Headers`) are shared with `request`, the
+    /// request's header map (a reference-count increment), rather than
+    /// copied.
+    ///
+    /// ```
+    /// use cors_core::{Policy, RequestParts};
+    ///
+    /// let policy = Policy::builder()
+    ///     .allow_origins(["https://a.example"])
+    ///     .allow_headers(["x-api-key"])
+    ///     .build()
+    ///     .unwrap();
+    /// let request = http::Request::options("/")
+    ///     .header("origin", "https://a.example")
+    ///     .header("access-control-request-method", "GET")
+    ///     .header("access-control-request-headers", "x-api-key")
+    ///     .body(())
+    ///     .unwrap();
+    /// let (parts, _) = request.into_parts();
+    /// let decision = policy.evaluate(&RequestParts::from_http(&parts));
+    /// let response = decision.to_http_response_sharing(&parts.headers, |_| ()).unwrap();
+    /// assert_eq!(response.status(), 204);
+    /// assert_eq!(response.headers()["access-control-allow-headers"], "x-api-key");
+    /// ```
+    pub fn to_http_response_sharing<B>(
+        &self,
+        request: &HeaderMap,
+        body: impl FnOnce(&'static str) -> B,
+    ) -> Option<http::Response<B>> {
+        let Action::Respond { status, body: text } = self.action() else {
+            return None;
+        };
+        let mut response = http::Response::new(body(text));
+        *response.status_mut() =
+            http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::FORBIDDEN);
+        let values = self.headers().iter().filter_map(|&(name, value)| {
+            let echoed = match name {
+                ResponseHeader::AllowOrigin => Some(header::ORIGIN),
+                ResponseHeader::AllowHeaders => Some(header::ACCESS_CONTROL_REQUEST_HEADERS),
+                _ => None,
+            };
+            let shared = echoed.and_then(|request_name| {
+                request
+                    .get_all(request_name)
+                    .iter()
+                    .find(|line| line.as_bytes() == value.as_bytes())
+                    .cloned()
+            });
+            Some((name, shared.or_else(|| self.http_value(name, value))?))
+        });
+        apply(response.headers_mut(), values, self.vary());
+        Some(response)
+    }
+
     /// The value of one header, reusing the policy's converted values.
     fn http_value(&self, name: ResponseHeader, value: &str) -> Option<HeaderValue> {
         match name {
@@ -211,6 +267,12 @@ impl Decision<'_> {
                 "text/plain; charset=utf-8" => {
                     HeaderValue::from_static("text/plain; charset=utf-8")
                 }
+                // The methods an `Access-Control-Allow-Methods` echoes most.
+                "GET" => HeaderValue::from_static("GET"),
+                "POST" => HeaderValue::from_static("POST"),
+                "PUT" => HeaderValue::from_static("PUT"),
+                "PATCH" => HeaderValue::from_static("PATCH"),
+                "DELETE" => HeaderValue::from_static("DELETE"),
                 // Request values echoed back were validated (origin, token,
                 // list of tokens), so this conversion cannot fail.
                 _ => HeaderValue::from_str(value).ok()?,
@@ -240,6 +302,12 @@ impl ForwardHeaders {
     }
 }
 
+/// Whether `name` is one of [`ResponseHeader::CORS`] (all lower case, as
+/// `http` keeps names; request headers never appear on a response).
+fn is_cors_response_header(name: &HeaderName) -> bool {
+    name.as_str().starts_with("access-control-")
+}
+
 /// Removes the handler's CORS headers, appends the decision's, and merges
 /// `Vary`.
 fn apply(
@@ -247,10 +315,11 @@ fn apply(
     values: impl Iterator<Item = (ResponseHeader, HeaderValue)>,
     vary: crate::Vary,
 ) {
-    for name in ResponseHeader::CORS {
-        let name = name.to_http();
-        if headers.contains_key(&name) {
-            headers.remove(name);
+    // One pass over the names present, usually none of them CORS headers,
+    // rather than a lookup for each CORS name.
+    if headers.keys().any(is_cors_response_header) {
+        for name in ResponseHeader::CORS {
+            headers.remove(name.to_http());
         }
     }
     for (name, value) in values {

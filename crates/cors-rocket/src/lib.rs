@@ -244,8 +244,16 @@ impl Fairing for Cors {
     }
 
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
-        for name in ResponseHeader::CORS {
-            res.remove_header(name.as_str());
+        // One pass over the names present, usually none of them CORS
+        // headers, rather than a lookup for each CORS name.
+        let has_cors = res.headers().iter().any(|h| {
+            let name = h.name.as_str().as_bytes();
+            name.len() > 15 && name[..15].eq_ignore_ascii_case(b"access-control-")
+        });
+        if has_cors {
+            for name in ResponseHeader::CORS {
+                res.remove_header(name.as_str());
+            }
         }
         // Rerouted in `on_request`, which kept the answer's headers.
         if req.uri().path() == Self::ANSWER_PATH {

@@ -278,9 +278,13 @@ impl Incoming {
     /// The wrapper's own answer, or a not-found rejection to run the
     /// wrapped filter (which `or` then tries).
     fn answer(self) -> Ready<Result<Response, Rejection>> {
+        let decision = self.decide();
+        let response = match &self.headers {
+            Some(headers) => decision.to_http_response_sharing(headers, |text| text),
+            None => decision.to_http_response(|text| text),
+        };
         ready(
-            self.decide()
-                .to_http_response(|text| text)
+            response
                 .map(Reply::into_response)
                 .ok_or_else(warp::reject::not_found),
         )
