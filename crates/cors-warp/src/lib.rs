@@ -85,7 +85,8 @@
 //!
 //! warp gives filters no borrowed access to the request, so the wrapper
 //! clones the header map of a CORS request (one with `Origin`) once, to
-//! decide; a request without `Origin` is decided without a copy. The
+//! decide; a request without `Origin` costs one header lookup (its
+//! headers are decided once, when the wrapper is built). The
 //! decision is made once, before the wrapped filter runs: what its
 //! response needs is kept
 //! ([`ForwardHeaders`](cors_core::ForwardHeaders): reference-counted
@@ -147,12 +148,29 @@ impl Cors {
         R: Reply,
         E: FilterError,
     {
+        // A request without `Origin` is not a CORS request; what its
+        // response gets depends on the policy alone, so it is decided once,
+        // here, and such a request costs a header lookup.
+        let not_cors = self
+            .policy
+            .evaluate(&RequestParts::new("GET"))
+            .forward_headers(None);
+        let plain = warp::header::optional::<Present>("origin")
+            .and_then(|origin: Option<Present>| {
+                ready(match origin {
+                    None => Ok(()),
+                    Some(Present) => Err(warp::reject::not_found()),
+                })
+            })
+            .untuple_one()
+            .and(E::into_responses(filter.clone()))
+            .map(move |response| Forward(not_cors.clone()).apply(response));
         let policy = self.policy.clone();
         let request = warp::any()
             .map(move || policy.clone())
             .and(warp::method())
             .and(warp::path::full())
-            .and(cors_headers())
+            .and(warp::header::headers_cloned().map(Some))
             .map(Incoming::new);
         // Which requests the engine may answer itself: preflights, and
         // with `block_disallowed_origins` any CORS request. The others are
@@ -175,7 +193,7 @@ impl Cors {
             .map(Incoming::forward)
             .and(E::into_responses(filter))
             .map(|forward: Forward, response| forward.apply(response));
-        answered.or(forwarded).unify()
+        plain.or(answered).unify().or(forwarded).unify()
     }
 }
 
@@ -211,23 +229,6 @@ impl std::str::FromStr for Present {
     fn from_str(_: &str) -> Result<Self, Infallible> {
         Ok(Present)
     }
-}
-
-/// The request's headers, cloned, for a CORS request (one with `Origin`);
-/// `None`, without a copy, for any other: the engine reads nothing else of
-/// it.
-fn cors_headers()
--> impl Filter<Extract = (Option<HeaderMap>,), Error = Infallible> + Copy + Send + Sync + 'static {
-    present("origin")
-        .and_then(|origin: bool| {
-            ready(if origin {
-                Err(warp::reject::not_found())
-            } else {
-                Ok(None)
-            })
-        })
-        .or(warp::header::headers_cloned().map(Some))
-        .unify()
 }
 
 /// Shorthand for [`Cors::new`]: `cors_warp::cors(policy).wrap(routes)`.
