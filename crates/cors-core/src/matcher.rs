@@ -25,7 +25,7 @@ use regex_syntax::hir::{Hir, Look};
 
 use crate::origin::{Origin, Port};
 use crate::request::RequestParts;
-use crate::set::{StrMap, StrSet};
+use crate::set::{ByteSet, StrMap, StrSet};
 
 /// A user-supplied origin check: given the request's serialized origin and
 /// the request, whether to allow it.
@@ -62,7 +62,11 @@ impl PortRule {
 #[derive(Default, Clone)]
 pub(crate) struct OriginMatcher {
     pub(crate) null: bool,
-    exact: StrSet,
+    /// Exact origins, as bytes, so a request's value is looked up before
+    /// it is parsed.
+    exact: ByteSet,
+    /// The longest exact origin.
+    longest_exact: usize,
     /// `scheme://host` of the `:*` patterns without a subdomain wildcard.
     any_port: StrSet,
     /// Parent domain to the (scheme, port) pairs allowed below it.
@@ -86,7 +90,8 @@ impl OriginMatcher {
             self.any_port
                 .insert(format!("{}://{}", pattern.scheme, pattern.host).into());
         } else {
-            self.exact.insert(text.into());
+            self.longest_exact = self.longest_exact.max(text.len());
+            self.exact.insert(text.as_bytes().into());
         }
     }
 
@@ -95,16 +100,21 @@ impl OriginMatcher {
         self.regex = Some(regexes);
     }
 
-    /// Whether any rule allows a well-formed, non-`null` origin.
+    /// Whether `bytes` is one of the exact origins: the common case, tried
+    /// before the value is parsed (a configured origin is a valid one).
+    #[inline]
+    pub(crate) fn is_exact(&self, bytes: &[u8]) -> bool {
+        bytes.len() <= self.longest_exact && self.exact.contains(bytes)
+    }
+
+    /// Whether a rule other than an exact origin allows a well-formed,
+    /// non-`null` origin (exact origins are tried first, by the caller).
     pub(crate) fn allows(
         &self,
         text: &str,
         origin: &Origin<'_>,
         request: &RequestParts<'_>,
     ) -> bool {
-        if self.exact.contains(text) {
-            return true;
-        }
         if !self.any_port.is_empty() {
             let without_port = match origin.port {
                 Port::Number(p) => &text[..text.len() - p.len() - 1],

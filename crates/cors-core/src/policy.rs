@@ -571,6 +571,10 @@ impl Inner {
                 Err(Refusal::OriginNotAllowed("null"))
             };
         }
+        if self.origins.is_exact(bytes) {
+            // Configured origins are serialized origins, so this is one.
+            return std::str::from_utf8(bytes).map_err(|_| Refusal::MalformedOrigin(bytes));
+        }
         let Some((text, parsed)) = origin::parse_request_origin(bytes) else {
             return Err(Refusal::MalformedOrigin(bytes));
         };

@@ -65,6 +65,8 @@ impl Hasher for FxHasher {
 pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
 /// A set of strings compared byte for byte.
 pub(crate) type StrSet = HashSet<Box<str>, FxBuild>;
+/// A set of byte strings.
+pub(crate) type ByteSet = HashSet<Box<[u8]>, FxBuild>;
 /// A map keyed by strings compared byte for byte.
 pub(crate) type StrMap<V> = HashMap<Box<str>, V, FxBuild>;
 
