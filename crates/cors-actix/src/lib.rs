@@ -220,13 +220,10 @@ const ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK: HeaderName =
 fn evaluate<'a>(policy: &'a Policy, req: &'a ServiceRequest) -> Decision<'a> {
     let mut parts = RequestParts::new(req.method().as_str()).with_path(req.path());
     let headers = req.headers();
-    let mut cors = false;
     for value in headers.get_all(ORIGIN) {
         parts.add_header("origin", value.as_bytes());
-        cors = true;
     }
-    // Without `Origin` the other three do not matter.
-    if cors {
+    if parts.reads_preflight_headers() {
         for (name, key) in [
             (
                 "access-control-request-method",
@@ -337,8 +334,8 @@ impl Headers {
 
     /// Removes the CORS headers already present, appends the decision's
     /// headers and merges `Vary`.
-    fn apply(&self, map: &mut HeaderMap) {
-        apply(map, self.pairs.iter().flatten().cloned(), self.vary);
+    fn apply(self, map: &mut HeaderMap) {
+        apply(map, self.pairs.into_iter().flatten(), self.vary);
     }
 }
 
@@ -496,7 +493,7 @@ impl ResponseError for CorsError {
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
         let mut response = self.error.error_response();
-        self.headers.apply(response.headers_mut());
+        self.headers.clone().apply(response.headers_mut());
         response
     }
 }

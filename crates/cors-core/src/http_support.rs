@@ -76,8 +76,7 @@ impl<'a> RequestParts<'a> {
         for value in headers.get_all(header::ORIGIN) {
             parts.origin.push(value.as_bytes());
         }
-        if parts.origin == crate::request::Field::Absent {
-            // Not a CORS request; nothing else is read.
+        if !parts.reads_preflight_headers() {
             return parts;
         }
         for value in headers.get_all(header::ACCESS_CONTROL_REQUEST_METHOD) {

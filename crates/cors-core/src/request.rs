@@ -162,6 +162,23 @@ impl<'a> RequestParts<'a> {
         }
     }
 
+    /// Whether the engine reads this request's
+    /// `Access-Control-Request-*` headers: only for an `OPTIONS` request
+    /// with `Origin` (a preflight candidate). An adapter that looks headers
+    /// up one by one can skip those three lookups when this is `false`,
+    /// after adding `Origin`.
+    ///
+    /// ```
+    /// use cors_core::RequestParts;
+    ///
+    /// let mut request = RequestParts::new("GET");
+    /// request.add_header("origin", b"https://a.example");
+    /// assert!(!request.reads_preflight_headers());
+    /// ```
+    pub fn reads_preflight_headers(&self) -> bool {
+        self.method == "OPTIONS" && self.origin != Field::Absent
+    }
+
     /// Whether this is a CORS-preflight request: `OPTIONS` with `Origin` and
     /// `Access-Control-Request-Method`. An `OPTIONS` request without
     /// `Access-Control-Request-Method` is an ordinary request.

@@ -339,8 +339,7 @@ fn evaluate<'a>(policy: &'a Policy, req: &'a Request<'_>) -> Decision<'a> {
     for value in headers.get("origin") {
         parts.add_header("origin", value.as_bytes());
     }
-    // Without `Origin` the other three do not matter.
-    if parts.origin().is_some() || headers.contains("origin") {
+    if parts.reads_preflight_headers() {
         for name in [
             "access-control-request-method",
             "access-control-request-headers",
