@@ -28,6 +28,44 @@
 
 pub mod demo;
 
+/// The frameworks the demo applications are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framework {
+    /// axum, through `cors-axum`.
+    Axum,
+    /// actix-web, through `cors-actix`.
+    Actix,
+    /// Rocket, through `cors-rocket`.
+    Rocket,
+    /// warp, through `cors-warp`.
+    Warp,
+}
+
+impl Framework {
+    /// All four, in the order the demo lists them.
+    pub const ALL: [Framework; 4] = [
+        Framework::Axum,
+        Framework::Actix,
+        Framework::Rocket,
+        Framework::Warp,
+    ];
+
+    /// The name `cors-demo --framework` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Framework::Axum => "axum",
+            Framework::Actix => "actix",
+            Framework::Rocket => "rocket",
+            Framework::Warp => "warp",
+        }
+    }
+
+    /// The framework called `name`.
+    pub fn from_name(name: &str) -> Option<Framework> {
+        Framework::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
 /// Which routes a demo application serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Routes {

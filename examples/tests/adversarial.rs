@@ -45,6 +45,8 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use cors_examples::Framework;
+
 /// The one origin the test policy allows.
 const ALLOWED: &str = "https://app.example";
 
@@ -66,25 +68,6 @@ const MALFORMED_ACRH: &str =
     "CORS preflight refused: malformed Access-Control-Request-Headers header\n";
 const TOO_MANY_ACRH: &str =
     "CORS preflight refused: too many names in Access-Control-Request-Headers\n";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Framework {
-    Axum,
-    Actix,
-    Rocket,
-    Warp,
-}
-
-impl Framework {
-    fn name(self) -> &'static str {
-        match self {
-            Framework::Axum => "axum",
-            Framework::Actix => "actix",
-            Framework::Rocket => "rocket",
-            Framework::Warp => "warp",
-        }
-    }
-}
 
 /// A running `cors-demo`, killed when dropped (a failing test included).
 struct Server {

@@ -103,7 +103,7 @@
 //! the CORS headers without copying them and evaluates the policy once;
 //! for a request the inner service handles, the response future keeps only
 //! the headers to add
-//! ([`ForwardHeaders`](cors_core::ForwardHeaders): the policy's values and
+//! ([`ForwardHeaders`]: the policy's values and
 //! the request's own `Origin` value, all reference-counted, none copied) and
 //! applies them when the response arrives. Nothing is boxed.
 

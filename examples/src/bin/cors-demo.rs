@@ -15,7 +15,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::process::ExitCode;
 
 use cors_core::Policy;
-use cors_examples::{Routes, demo};
+use cors_examples::{Framework, Routes, demo};
 
 const USAGE: &str = "usage: cors-demo [--framework axum|actix|rocket|warp] [--policy FILE] [--listen ADDR] [--page-listen ADDR] [--log-requests]
 
@@ -26,26 +26,6 @@ const USAGE: &str = "usage: cors-demo [--framework axum|actix|rocket|warp] [--po
   --page-listen  the page's address (default: 127.0.0.1:3000)
   --log-requests print `cors-demo: request METHOD PATH` for every request
                  the API receives, preflights included";
-
-/// The frameworks the demo can serve the API with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Framework {
-    Axum,
-    Actix,
-    Rocket,
-    Warp,
-}
-
-impl Framework {
-    fn name(self) -> &'static str {
-        match self {
-            Framework::Axum => "axum",
-            Framework::Actix => "actix",
-            Framework::Rocket => "rocket",
-            Framework::Warp => "warp",
-        }
-    }
-}
 
 #[derive(Debug)]
 struct Args {
@@ -80,17 +60,9 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         };
         match flag.as_str() {
             "--framework" => {
-                parsed.framework = match value.as_str() {
-                    "axum" => Framework::Axum,
-                    "actix" => Framework::Actix,
-                    "rocket" => Framework::Rocket,
-                    "warp" => Framework::Warp,
-                    other => {
-                        return Err(format!(
-                            "unknown framework {other:?}: choose axum, actix, rocket or warp"
-                        ));
-                    }
-                }
+                parsed.framework = Framework::from_name(&value).ok_or_else(|| {
+                    format!("unknown framework {value:?}: choose axum, actix, rocket or warp")
+                })?
             }
             "--policy" => parsed.policy = Some(value),
             "--listen" => parsed.listen = address(&value)?,
