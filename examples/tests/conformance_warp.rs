@@ -6,10 +6,13 @@
 //! and the table sends repeated header lines (two `Origin`s, several
 //! `Access-Control-Request-Headers`) that must arrive as sent.
 
+#[path = "common/tower.rs"]
+mod common;
+
 use bytes::Bytes;
-use cors_conformance::{Observed, Report, cases};
+use cors_conformance::{Report, cases};
 use cors_examples::Routes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use tower::ServiceExt;
 use warp::http::Request;
 
@@ -29,27 +32,7 @@ async fn warp_conforms() {
             .oneshot(request)
             .await
             .expect("infallible");
-        let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
-            .collect();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .expect("a readable body")
-            .to_bytes()
-            .to_vec();
-        report.record(
-            &case,
-            Observed {
-                status,
-                headers,
-                body,
-            },
-        );
+        report.record(&case, common::observe(response).await);
     }
     report.finish();
 }
