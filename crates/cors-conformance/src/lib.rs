@@ -26,7 +26,7 @@
 
 use std::fmt::Write;
 
-use cors_core::Policy;
+use cors_core::{OriginLookup, Policy};
 
 const ACAO: &str = "access-control-allow-origin";
 const ACAC: &str = "access-control-allow-credentials";
@@ -107,6 +107,36 @@ allow_methods = ["PUT"]
 allow_headers = ["*"]
 allow_credentials = true
 "#;
+
+/// An origin the [`lookup`] allows.
+pub const LOOKUP_ALLOWED: &str = "https://tenant-allowed.example";
+/// An origin the [`lookup`] refuses.
+pub const LOOKUP_REFUSED: &str = "https://tenant-refused.example";
+/// An origin for which the [`lookup`] returns an error.
+pub const LOOKUP_ERROR: &str = "https://tenant-error.example";
+/// An origin for which the [`lookup`] never answers (so it times out).
+pub const LOOKUP_SLOW: &str = "https://tenant-slow.example";
+/// An origin for which the [`lookup`] panics.
+pub const LOOKUP_PANIC: &str = "https://tenant-panic.example";
+
+/// The origin lookup every runner gives its adapter, for the cases whose
+/// policy sets `allow_origin_lookup`: it allows [`LOOKUP_ALLOWED`] and
+/// `null`, refuses [`LOOKUP_REFUSED`] and every other origin, fails for
+/// [`LOOKUP_ERROR`], never answers for [`LOOKUP_SLOW`] (its timeout is
+/// 50 ms), and panics for [`LOOKUP_PANIC`]. Policies without
+/// `allow_origin_lookup` never ask it.
+pub fn lookup() -> OriginLookup {
+    OriginLookup::new(|origin: String, _request| async move {
+        match origin.as_str() {
+            LOOKUP_ALLOWED | "null" => Ok(true),
+            LOOKUP_ERROR => Err("tenant database unavailable".to_owned()),
+            LOOKUP_SLOW => std::future::pending().await,
+            LOOKUP_PANIC => panic!("the lookup panicked on purpose"),
+            _ => Ok(false),
+        }
+    })
+    .timeout(std::time::Duration::from_millis(50))
+}
 
 /// What status a case expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,7 +14,7 @@ use serde::de::{self, Deserializer, IgnoredAny};
 use crate::error::ConfigError;
 
 /// Every configuration key, in documentation order.
-pub(crate) const KEYS: [&str; 10] = [
+pub(crate) const KEYS: [&str; 13] = [
     "allow_origins",
     "allow_origin_regex",
     "allow_methods",
@@ -25,6 +25,26 @@ pub(crate) const KEYS: [&str; 10] = [
     "allow_private_network",
     "preflight_status",
     "block_disallowed_origins",
+    "allow_origin_lookup",
+    "lookup_null_origin",
+    "routes",
+];
+
+/// The keys of a route: its `paths`, and every policy key but `routes`.
+pub(crate) const ROUTE_KEYS: [&str; 13] = [
+    "paths",
+    "allow_origins",
+    "allow_origin_regex",
+    "allow_methods",
+    "allow_headers",
+    "expose_headers",
+    "allow_credentials",
+    "max_age",
+    "allow_private_network",
+    "preflight_status",
+    "block_disallowed_origins",
+    "allow_origin_lookup",
+    "lookup_null_origin",
 ];
 
 /// The raw configuration of a [`Policy`](crate::Policy), as read from a file.
@@ -56,6 +76,12 @@ pub struct PolicyConfig {
     pub allow_origin_regex: Vec<String>,
     /// Allowed methods, case-sensitive; `*` for any.
     /// Default: `GET`, `HEAD`, `POST`.
+    ///
+    /// `GET`, `HEAD` and `POST` are always allowed, whatever this lists:
+    /// browsers send them without a preflight (with safelisted headers), so
+    /// a server cannot refuse them through CORS; `allow_methods =
+    /// ["DELETE"]` allows DELETE *in addition*. To refuse a POST, refuse
+    /// its origin or answer it with an error in the handler.
     pub allow_methods: Vec<String>,
     /// Allowed request headers, case-insensitive; `*` for any. Default: none
     /// beyond the always-allowed `accept`, `accept-language`,
@@ -76,6 +102,21 @@ pub struct PolicyConfig {
     /// Whether to answer actual requests from disallowed origins with 403
     /// instead of running the handler. Default: `false`.
     pub block_disallowed_origins: bool,
+    /// Whether origins that no other rule allows are referred to the
+    /// application's origin lookup (an async function given to the
+    /// adapter), which decides at run time. Without a lookup in the
+    /// adapter, such origins are refused. `null` and malformed origins are
+    /// never referred (but see `lookup_null_origin`). Default: `false`.
+    pub allow_origin_lookup: bool,
+    /// Whether the `null` origin is referred to the origin lookup too.
+    /// Needs `allow_origin_lookup`; refused with `allow_credentials`, as a
+    /// listed `"null"` is. Default: `false`.
+    pub lookup_null_origin: bool,
+    /// Per-path policies: each route names `paths` (exact, `/metrics`, or
+    /// prefix, `/public/*`) and any policy key, the others taking their
+    /// top-level values. The most specific pattern wins; see
+    /// [`RouteConfig`]. Default: none.
+    pub routes: Vec<RouteConfig>,
     /// Keys that are not configuration keys, reported by `build`.
     #[serde(flatten)]
     unknown: BTreeMap<String, IgnoredAny>,
@@ -94,8 +135,169 @@ impl Default for PolicyConfig {
             allow_private_network: false,
             preflight_status: 204,
             block_disallowed_origins: false,
+            allow_origin_lookup: false,
+            lookup_null_origin: false,
+            routes: Vec::new(),
             unknown: BTreeMap::new(),
         }
+    }
+}
+
+/// One route of a [`PolicyConfig`]: the paths it covers and the keys it
+/// sets; every key it does not set takes the top-level value.
+///
+/// ```
+/// use cors_core::{PolicyConfig, RequestParts};
+///
+/// let config: PolicyConfig = toml::from_str(r#"
+///     allow_origins = ["https://app.example.com"]
+///     allow_credentials = true
+///
+///     [[routes]]
+///     paths = ["/public/*"]
+///     allow_origins = ["*"]
+///     allow_credentials = false
+///
+///     [[routes]]
+///     paths = ["/internal/*", "/metrics"]
+///     allow_origins = []
+/// "#).unwrap();
+/// let policy = config.build().unwrap();
+///
+/// let mut request = RequestParts::new("GET").with_path("/public/logo.png");
+/// request.add_header("origin", b"https://anyone.example");
+/// assert!(policy.evaluate(&request).is_allowed());
+///
+/// let mut request = RequestParts::new("GET").with_path("/internal/users");
+/// request.add_header("origin", b"https://app.example.com");
+/// assert!(!policy.evaluate(&request).is_allowed());
+/// ```
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct RouteConfig {
+    /// Path patterns: exact (`/metrics`, which also covers `/metrics/`) or
+    /// prefix (`/public/*`: `/public` and every path under `/public/`).
+    pub paths: Vec<String>,
+    /// Overrides `allow_origins`.
+    pub allow_origins: Option<Vec<String>>,
+    /// Overrides `allow_origin_regex`.
+    #[serde(deserialize_with = "some_one_or_many")]
+    pub allow_origin_regex: Option<Vec<String>>,
+    /// Overrides `allow_methods`.
+    pub allow_methods: Option<Vec<String>>,
+    /// Overrides `allow_headers`.
+    pub allow_headers: Option<Vec<String>>,
+    /// Overrides `expose_headers`.
+    pub expose_headers: Option<Vec<String>>,
+    /// Overrides `allow_credentials`.
+    pub allow_credentials: Option<bool>,
+    /// Overrides `max_age`.
+    pub max_age: Option<u64>,
+    /// Overrides `allow_private_network`.
+    pub allow_private_network: Option<bool>,
+    /// Overrides `preflight_status`.
+    pub preflight_status: Option<u16>,
+    /// Overrides `block_disallowed_origins`.
+    pub block_disallowed_origins: Option<bool>,
+    /// Overrides `allow_origin_lookup`.
+    pub allow_origin_lookup: Option<bool>,
+    /// Overrides `lookup_null_origin`.
+    pub lookup_null_origin: Option<bool>,
+    /// Keys that are not route keys, reported by `build`.
+    #[serde(flatten)]
+    unknown: BTreeMap<String, IgnoredAny>,
+}
+
+impl RouteConfig {
+    /// A route covering `paths`, with every key inherited.
+    pub fn new<I: IntoIterator<Item = S>, S: Into<String>>(paths: I) -> Self {
+        RouteConfig {
+            paths: paths.into_iter().map(Into::into).collect(),
+            ..RouteConfig::default()
+        }
+    }
+
+    /// The route's whole configuration: its keys over `top`'s, and the
+    /// names of the keys it inherited.
+    pub(crate) fn resolve(&self, top: &PolicyConfig) -> (PolicyConfig, Vec<&'static str>) {
+        let mut inherited = Vec::new();
+        fn pick<T: Clone>(
+            own: &Option<T>,
+            top: &T,
+            key: &'static str,
+            inherited: &mut Vec<&'static str>,
+        ) -> T {
+            own.clone().unwrap_or_else(|| {
+                inherited.push(key);
+                top.clone()
+            })
+        }
+        let i = &mut inherited;
+        let config = PolicyConfig {
+            allow_origins: pick(&self.allow_origins, &top.allow_origins, "allow_origins", i),
+            allow_origin_regex: pick(
+                &self.allow_origin_regex,
+                &top.allow_origin_regex,
+                "allow_origin_regex",
+                i,
+            ),
+            allow_methods: pick(&self.allow_methods, &top.allow_methods, "allow_methods", i),
+            allow_headers: pick(&self.allow_headers, &top.allow_headers, "allow_headers", i),
+            expose_headers: pick(
+                &self.expose_headers,
+                &top.expose_headers,
+                "expose_headers",
+                i,
+            ),
+            allow_credentials: pick(
+                &self.allow_credentials,
+                &top.allow_credentials,
+                "allow_credentials",
+                i,
+            ),
+            max_age: pick(&self.max_age, &top.max_age, "max_age", i),
+            allow_private_network: pick(
+                &self.allow_private_network,
+                &top.allow_private_network,
+                "allow_private_network",
+                i,
+            ),
+            preflight_status: pick(
+                &self.preflight_status,
+                &top.preflight_status,
+                "preflight_status",
+                i,
+            ),
+            block_disallowed_origins: pick(
+                &self.block_disallowed_origins,
+                &top.block_disallowed_origins,
+                "block_disallowed_origins",
+                i,
+            ),
+            allow_origin_lookup: pick(
+                &self.allow_origin_lookup,
+                &top.allow_origin_lookup,
+                "allow_origin_lookup",
+                i,
+            ),
+            lookup_null_origin: pick(
+                &self.lookup_null_origin,
+                &top.lookup_null_origin,
+                "lookup_null_origin",
+                i,
+            ),
+            routes: Vec::new(),
+            unknown: BTreeMap::new(),
+        };
+        (config, inherited)
+    }
+
+    /// The errors for keys that are not route keys.
+    pub(crate) fn unknown_key_errors(&self) -> impl Iterator<Item = ConfigError> + '_ {
+        self.unknown.keys().map(|key| ConfigError::UnknownKey {
+            key: key.clone(),
+            suggestion: suggest(key).filter(|s| ROUTE_KEYS.contains(s)),
+        })
     }
 }
 
@@ -110,7 +312,7 @@ impl PolicyConfig {
     pub(crate) fn unknown_key_errors(&self) -> impl Iterator<Item = ConfigError> + '_ {
         self.unknown.keys().map(|key| ConfigError::UnknownKey {
             key: key.clone(),
-            suggestion: suggest(key),
+            suggestion: suggest(key).filter(|s| KEYS.contains(s)),
         })
     }
 }
@@ -132,9 +334,16 @@ fn one_or_many<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>
     }
 }
 
+/// [`one_or_many`], for a key that may be absent.
+fn some_one_or_many<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Vec<String>>, D::Error> {
+    one_or_many(deserializer).map(Some)
+}
+
 /// Names other CORS libraries use for our keys, normalized (lower case, no
 /// `_` or `-`).
-const ALIASES: [(&str, &str); 24] = [
+const ALIASES: [(&str, &str); 27] = [
     ("allowedorigins", "allow_origins"),
     ("origins", "allow_origins"),
     ("origin", "allow_origins"),
@@ -159,6 +368,9 @@ const ALIASES: [(&str, &str); 24] = [
     ("privatenetwork", "allow_private_network"),
     ("optionssuccessstatus", "preflight_status"),
     ("blocknonallowedorigins", "block_disallowed_origins"),
+    ("resources", "routes"),
+    ("urls", "routes"),
+    ("path", "paths"),
 ];
 
 /// The known key closest to `key`, when one is close enough to be a slip.
@@ -172,6 +384,7 @@ pub(crate) fn suggest(key: &str) -> Option<&'static str> {
         return Some(to);
     }
     KEYS.iter()
+        .chain(&["paths"])
         .map(|known| {
             let known_normalized: String = known.chars().filter(|&c| c != '_').collect();
             (edit_distance(&normalized, &known_normalized), *known)

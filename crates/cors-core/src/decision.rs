@@ -26,6 +26,38 @@ pub enum Action {
     /// Run the handler, then add the decision's headers to its response
     /// (including error responses the framework builds itself).
     Forward,
+    /// Ask the application's origin lookup about [`Decision::lookup`]'s
+    /// origin, then call [`Policy::resolve_lookup`](crate::Policy::resolve_lookup)
+    /// with its verdict. Only [`Policy::evaluate_with_lookup`](crate::Policy::evaluate_with_lookup)
+    /// returns this; the decision has no headers yet.
+    Lookup,
+}
+
+/// What an origin lookup is asked: a decision's question, from
+/// [`Decision::lookup`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OriginQuery<'a> {
+    origin: &'a str,
+    method: &'a str,
+    path: &'a str,
+}
+
+impl<'a> OriginQuery<'a> {
+    /// The origin, serialized and validated (`https://tenant.example`, or
+    /// `null` when the policy refers `null` to the lookup).
+    pub fn origin(&self) -> &'a str {
+        self.origin
+    }
+
+    /// The request's method (for a preflight, `OPTIONS`).
+    pub fn method(&self) -> &'a str {
+        self.method
+    }
+
+    /// The request's path.
+    pub fn path(&self) -> &'a str {
+        self.path
+    }
 }
 
 /// What kind of request the engine saw.
@@ -223,6 +255,9 @@ pub enum Refusal<'a> {
     /// A Private Network Access preflight, and the policy does not allow
     /// private network access.
     PrivateNetworkNotAllowed,
+    /// A path that frameworks or proxies may read as another path (a dot
+    /// segment, an encoded slash, ...), in a policy with routes: no grant.
+    AmbiguousPath(&'a [u8]),
 }
 
 impl Refusal<'_> {
@@ -246,6 +281,7 @@ impl Refusal<'_> {
             Refusal::PrivateNetworkNotAllowed => {
                 "CORS preflight refused: private network access not allowed\n"
             }
+            Refusal::AmbiguousPath(_) => "CORS request refused: ambiguous path\n",
         }
     }
 }
@@ -284,6 +320,7 @@ impl fmt::Display for Refusal<'_> {
                 )
             }
             Refusal::PrivateNetworkNotAllowed => f.write_str("private network access not allowed"),
+            Refusal::AmbiguousPath(v) => write!(f, "ambiguous path \"{}\"", Escaped(v)),
         }
     }
 }
@@ -333,6 +370,7 @@ pub struct Decision<'a> {
     len: usize,
     pub(crate) vary: Vary,
     pub(crate) refusal: Option<Refusal<'a>>,
+    lookup: Option<OriginQuery<'a>>,
     #[cfg(feature = "http")]
     pub(crate) http: &'a crate::http_support::PolicyValues,
 }
@@ -350,9 +388,21 @@ impl<'a> Decision<'a> {
             len: 0,
             vary,
             refusal: None,
+            lookup: None,
             #[cfg(feature = "http")]
             http,
         }
+    }
+
+    /// Turns the decision into a question for the origin lookup.
+    pub(crate) fn ask(&mut self, origin: &'a str, request: &crate::RequestParts<'a>) {
+        self.len = 0;
+        self.action = Action::Lookup;
+        self.lookup = Some(OriginQuery {
+            origin,
+            method: request.method(),
+            path: request.path(),
+        });
     }
 
     pub(crate) fn push(&mut self, name: ResponseHeader, value: &'a str) {
@@ -414,9 +464,15 @@ impl<'a> Decision<'a> {
     }
 
     /// Whether the CORS request was allowed (`false` for a request that is
-    /// not a CORS request).
+    /// not a CORS request, and for one waiting on the origin lookup).
     pub fn is_allowed(&self) -> bool {
-        self.kind != RequestKind::NotCors && self.refusal.is_none()
+        self.kind != RequestKind::NotCors && self.refusal.is_none() && self.lookup.is_none()
+    }
+
+    /// For a decision whose action is [`Action::Lookup`], what to ask the
+    /// origin lookup; `None` otherwise.
+    pub fn lookup(&self) -> Option<OriginQuery<'a>> {
+        self.lookup
     }
 }
 

@@ -139,6 +139,54 @@ pub enum ConfigError {
         value: u64,
     },
 
+    /// `lookup_null_origin = true` without `allow_origin_lookup = true`.
+    #[error(
+        "lookup_null_origin = true has no effect without allow_origin_lookup = true; set allow_origin_lookup = true, or remove lookup_null_origin"
+    )]
+    NullLookupWithoutLookup,
+
+    /// `lookup_null_origin = true` with `allow_credentials = true`.
+    #[error(
+        "allow_credentials = true cannot be combined with lookup_null_origin = true: any website can produce the `null` origin (from a sandboxed iframe), so a lookup that allows it would let every site read your users' authenticated responses; remove lookup_null_origin or set allow_credentials = false"
+    )]
+    CredentialsWithNullLookup,
+
+    /// A route path pattern that is not valid.
+    #[error("paths: \"{value}\" is not a valid path pattern: {}", problem.explain(value))]
+    InvalidPath {
+        /// The pattern as written.
+        value: String,
+        /// What is wrong with it.
+        problem: crate::route::PathProblem,
+    },
+
+    /// A route with no paths.
+    #[error("paths: a route needs at least one path pattern, such as \"/api/*\" or \"/metrics\"")]
+    NoPaths,
+
+    /// The same path pattern in two routes (or twice in one).
+    #[error(
+        "paths: \"{value}\" is also in routes[{other}]; a path can have only one route, so merge the two or remove one"
+    )]
+    DuplicatePath {
+        /// The pattern as written.
+        value: String,
+        /// The index of the route that has it first.
+        other: usize,
+    },
+
+    /// A problem in one route's policy (its own keys over the top-level
+    /// ones).
+    #[error("{}", route_message(*index, error, inherited))]
+    Route {
+        /// The route's index in `routes`.
+        index: usize,
+        /// The problem.
+        error: Box<ConfigError>,
+        /// The keys involved that the route inherited from the top level.
+        inherited: Vec<&'static str>,
+    },
+
     /// `preflight_status` other than 200 or 204.
     #[error(
         "preflight_status: {value} is not allowed; use 204 (No Content, the default) or 200 (for old clients that mishandle 204)"
@@ -147,6 +195,80 @@ pub enum ConfigError {
         /// The value as written.
         value: u16,
     },
+}
+
+impl ConfigError {
+    /// The configuration keys whose values make up this problem.
+    pub(crate) fn keys(&self) -> &'static [&'static str] {
+        match self {
+            ConfigError::UnknownKey { .. } => &[],
+            ConfigError::InvalidOrigin { .. } => &["allow_origins"],
+            ConfigError::AnyOriginWithOthers { .. } => {
+                &["allow_origins", "allow_origin_regex", "allow_origin_lookup"]
+            }
+            ConfigError::CredentialsWithAnyOrigin | ConfigError::CredentialsWithNullOrigin => {
+                &["allow_credentials", "allow_origins"]
+            }
+            ConfigError::CredentialsWithExposeAll => &["allow_credentials", "expose_headers"],
+            ConfigError::PrivateNetworkWithAnyOrigin => &["allow_private_network", "allow_origins"],
+            ConfigError::InvalidRegex { .. } => &["allow_origin_regex"],
+            ConfigError::InvalidMethod { .. }
+            | ConfigError::ForbiddenMethod { .. }
+            | ConfigError::MethodCase { .. } => &["allow_methods"],
+            ConfigError::InvalidHeaderName { key, .. } => {
+                if *key == "allow_headers" {
+                    &["allow_headers"]
+                } else {
+                    &["expose_headers"]
+                }
+            }
+            ConfigError::ForbiddenRequestHeader { .. } => &["allow_headers"],
+            ConfigError::ForbiddenResponseHeader { .. } => &["expose_headers"],
+            ConfigError::MaxAgeOutOfRange { .. } => &["max_age"],
+            ConfigError::InvalidPreflightStatus { .. } => &["preflight_status"],
+            ConfigError::NullLookupWithoutLookup => &["lookup_null_origin", "allow_origin_lookup"],
+            ConfigError::CredentialsWithNullLookup => &["allow_credentials", "lookup_null_origin"],
+            ConfigError::InvalidPath { .. }
+            | ConfigError::NoPaths
+            | ConfigError::DuplicatePath { .. } => &["paths"],
+            ConfigError::Route { .. } => &[],
+        }
+    }
+}
+
+/// A route's error: `routes[0].allow_origins: ...` when the message starts
+/// with the key, `routes[0]: ...` otherwise; and which keys the route
+/// inherited.
+fn route_message(index: usize, error: &ConfigError, inherited: &[&'static str]) -> String {
+    let text = error.to_string();
+    let starts_with_key = crate::config::ROUTE_KEYS.iter().any(|key| {
+        text.strip_prefix(key)
+            .is_some_and(|rest| rest.starts_with(':') || rest.starts_with(' '))
+    });
+    let separator = if starts_with_key { "." } else { ": " };
+    format!(
+        "routes[{index}]{separator}{text}{}",
+        inherited_note(error, inherited)
+    )
+}
+
+/// For a route's error, which of its keys came from the top level.
+fn inherited_note(error: &ConfigError, inherited: &[&'static str]) -> String {
+    let involved: Vec<&str> = error
+        .keys()
+        .iter()
+        .copied()
+        .filter(|k| inherited.contains(k))
+        .collect();
+    if involved.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " ({} inherited from the top level; set {} in this route to override)",
+            involved.join(", "),
+            if involved.len() == 1 { "it" } else { "them" }
+        )
+    }
 }
 
 /// Every problem found in a policy's configuration.

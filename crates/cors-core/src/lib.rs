@@ -89,20 +89,30 @@ mod error;
 mod header_list;
 #[cfg(feature = "http")]
 mod http_support;
+#[cfg(feature = "lookup")]
+mod lookup;
 mod matcher;
 mod origin;
 mod policy;
 mod request;
+mod route;
 mod set;
+mod shared;
 mod token;
 
-pub use config::PolicyConfig;
-pub use decision::{Action, Decision, Escaped, Refusal, RequestKind, ResponseHeader, Vary};
+pub use config::{PolicyConfig, RouteConfig};
+pub use decision::{
+    Action, Decision, Escaped, OriginQuery, Refusal, RequestKind, ResponseHeader, Vary,
+};
 pub use error::{ConfigError, ConfigErrors};
 pub use header_list::MAX_REQUEST_HEADERS;
 #[cfg(feature = "http")]
 pub use http_support::ForwardHeaders;
+#[cfg(feature = "lookup")]
+pub use lookup::{LookupError, LookupRequest, OriginLookup, Verdict, VerdictCache};
 pub use matcher::OriginPredicate;
 pub use origin::OriginProblem;
 pub use policy::{Policy, PolicyBuilder};
 pub use request::{MAX_REQUEST_HEADER_LINES, RequestParts};
+pub use route::{PathProblem, is_ambiguous as is_ambiguous_path};
+pub use shared::{PolicyGuard, PolicySource, SharedPolicy};

@@ -6,13 +6,14 @@ use std::sync::Arc;
 use regex::Regex;
 use serde::{Deserialize, Deserializer};
 
-use crate::config::PolicyConfig;
+use crate::config::{PolicyConfig, RouteConfig};
 use crate::decision::{Decision, Refusal, RequestKind, ResponseHeader, Vary};
 use crate::error::{ConfigError, ConfigErrors};
 use crate::header_list::{self, ListError};
 use crate::matcher::{OriginMatcher, OriginPredicate, OriginRegexes};
 use crate::origin;
 use crate::request::{Field, RequestParts};
+use crate::route::{PathPattern, RouteTable, Selected};
 use crate::set::{CaseInsensitiveSet, StrSet};
 use crate::token;
 
@@ -43,10 +44,48 @@ use crate::token;
 /// ```
 #[derive(Clone)]
 pub struct Policy {
-    inner: Arc<Inner>,
+    inner: Arc<Compiled>,
 }
 
-/// The compiled policy.
+/// The compiled policy: the top-level rules, and the routes' own.
+struct Compiled {
+    top: Inner,
+    routes: Option<Routes>,
+}
+
+/// Per-path policies.
+struct Routes {
+    table: RouteTable,
+    /// Each route's patterns as written, for `Debug`.
+    paths: Vec<Vec<String>>,
+    policies: Vec<Inner>,
+}
+
+/// How `evaluate` treats an origin that only the lookup could allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lookup {
+    /// No lookup: refused.
+    Absent,
+    /// Ask: the decision says so.
+    Ask,
+    /// The lookup answered.
+    Answered(bool),
+}
+
+/// Why `check_origin` did not allow an origin.
+enum Denied<'a> {
+    Refused(Refusal<'a>),
+    /// The lookup must decide this origin.
+    Ask(&'a str),
+}
+
+impl<'a> From<Refusal<'a>> for Denied<'a> {
+    fn from(refusal: Refusal<'a>) -> Self {
+        Denied::Refused(refusal)
+    }
+}
+
+/// The compiled rules of one policy (the top level, or a route's).
 pub(crate) struct Inner {
     /// `"*"`: every origin, answered with `Access-Control-Allow-Origin: *`.
     any_origin: bool,
@@ -63,6 +102,10 @@ pub(crate) struct Inner {
     private_network: bool,
     preflight_status: u16,
     block_disallowed: bool,
+    /// Origins no rule allows go to the lookup.
+    lookup: bool,
+    /// So does `null`, when no rule allows it.
+    lookup_null: bool,
     #[cfg(feature = "http")]
     pub(crate) http: crate::http_support::PolicyValues,
 }
@@ -87,6 +130,86 @@ pub(crate) struct Inner {
 pub struct PolicyBuilder {
     config: PolicyConfig,
     predicate: Option<OriginPredicate>,
+}
+
+impl RouteConfig {
+    /// Overrides `allow_origins` (see [`PolicyBuilder::allow_origins`]).
+    pub fn allow_origins<I: IntoIterator<Item = S>, S: Into<String>>(mut self, origins: I) -> Self {
+        self.allow_origins = Some(strings(origins));
+        self
+    }
+
+    /// Overrides `allow_origin_regex`.
+    pub fn allow_origin_regex<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        regexes: I,
+    ) -> Self {
+        self.allow_origin_regex = Some(strings(regexes));
+        self
+    }
+
+    /// Overrides `allow_methods`.
+    pub fn allow_methods<I: IntoIterator<Item = S>, S: Into<String>>(mut self, methods: I) -> Self {
+        self.allow_methods = Some(strings(methods));
+        self
+    }
+
+    /// Overrides `allow_headers`.
+    pub fn allow_headers<I: IntoIterator<Item = S>, S: Into<String>>(mut self, headers: I) -> Self {
+        self.allow_headers = Some(strings(headers));
+        self
+    }
+
+    /// Overrides `expose_headers`.
+    pub fn expose_headers<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        headers: I,
+    ) -> Self {
+        self.expose_headers = Some(strings(headers));
+        self
+    }
+
+    /// Overrides `allow_credentials`.
+    pub fn allow_credentials(mut self, allow: bool) -> Self {
+        self.allow_credentials = Some(allow);
+        self
+    }
+
+    /// Overrides `max_age`.
+    pub fn max_age(mut self, seconds: u64) -> Self {
+        self.max_age = Some(seconds);
+        self
+    }
+
+    /// Overrides `allow_private_network`.
+    pub fn allow_private_network(mut self, allow: bool) -> Self {
+        self.allow_private_network = Some(allow);
+        self
+    }
+
+    /// Overrides `preflight_status`.
+    pub fn preflight_status(mut self, status: u16) -> Self {
+        self.preflight_status = Some(status);
+        self
+    }
+
+    /// Overrides `block_disallowed_origins`.
+    pub fn block_disallowed_origins(mut self, block: bool) -> Self {
+        self.block_disallowed_origins = Some(block);
+        self
+    }
+
+    /// Overrides `allow_origin_lookup`.
+    pub fn allow_origin_lookup(mut self, allow: bool) -> Self {
+        self.allow_origin_lookup = Some(allow);
+        self
+    }
+
+    /// Overrides `lookup_null_origin`.
+    pub fn lookup_null_origin(mut self, lookup: bool) -> Self {
+        self.lookup_null_origin = Some(lookup);
+        self
+    }
 }
 
 /// Collects `items` into strings.
@@ -196,6 +319,41 @@ impl PolicyBuilder {
         self
     }
 
+    /// Refers origins that no other rule allows to the application's
+    /// origin lookup, given to the adapter (see
+    /// [`PolicyConfig::allow_origin_lookup`]).
+    pub fn allow_origin_lookup(mut self, allow: bool) -> Self {
+        self.config.allow_origin_lookup = allow;
+        self
+    }
+
+    /// Refers the `null` origin to the lookup too (see
+    /// [`PolicyConfig::lookup_null_origin`]).
+    pub fn lookup_null_origin(mut self, lookup: bool) -> Self {
+        self.config.lookup_null_origin = lookup;
+        self
+    }
+
+    /// Adds a route: a policy for the paths it names, its keys over this
+    /// builder's. The most specific pattern wins, whatever the order.
+    ///
+    /// ```
+    /// use cors_core::{Policy, RequestParts, RouteConfig};
+    ///
+    /// let policy = Policy::builder()
+    ///     .allow_origins(["https://app.example.com"])
+    ///     .route(RouteConfig::new(["/public/*"]).allow_origins(["*"]))
+    ///     .build()?;
+    /// let mut request = RequestParts::new("GET").with_path("/public/a.css");
+    /// request.add_header("origin", b"https://other.example");
+    /// assert!(policy.evaluate(&request).is_allowed());
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn route(mut self, route: RouteConfig) -> Self {
+        self.config.routes.push(route);
+        self
+    }
+
     /// Validates the configuration and builds the policy, or returns every
     /// problem found.
     pub fn build(self) -> Result<Policy, ConfigErrors> {
@@ -215,7 +373,134 @@ impl Policy {
         predicate: Option<OriginPredicate>,
     ) -> Result<Policy, ConfigErrors> {
         let mut errors: Vec<ConfigError> = config.unknown_key_errors().collect();
+        let top = Inner::compile(&config, predicate.clone(), &mut errors);
+        let routes = (!config.routes.is_empty())
+            .then(|| Routes::compile(&config, predicate.as_ref(), &mut errors));
+        match (top, routes) {
+            (Some(top), None) if errors.is_empty() => Ok(Policy {
+                inner: Arc::new(Compiled { top, routes: None }),
+            }),
+            (Some(top), Some(Some(routes))) if errors.is_empty() => Ok(Policy {
+                inner: Arc::new(Compiled {
+                    top,
+                    routes: Some(routes),
+                }),
+            }),
+            _ => Err(ConfigErrors(errors)),
+        }
+    }
 
+    /// Whether the policy allows every origin (`allow_origins = ["*"]`), so
+    /// that responses carry `Access-Control-Allow-Origin: *` and do not vary
+    /// on `Origin`.
+    pub fn allows_any_origin(&self) -> bool {
+        self.inner.top.any_origin
+    }
+
+    /// Whether the policy allows credentials (at the top level; routes may
+    /// differ).
+    pub fn allows_credentials(&self) -> bool {
+        self.inner.top.credentials
+    }
+
+    /// Whether the policy has routes (per-path policies).
+    pub fn has_routes(&self) -> bool {
+        self.inner.routes.is_some()
+    }
+
+    /// Decides what to do with a request. Pure, allocation-free (see the
+    /// [crate docs](crate#cost)), and linear in the size of the request's
+    /// CORS headers and path.
+    ///
+    /// An origin that only the application's origin lookup could allow
+    /// (`allow_origin_lookup`) is refused here; an adapter that has a
+    /// lookup calls [`evaluate_with_lookup`](Policy::evaluate_with_lookup)
+    /// instead.
+    pub fn evaluate<'a>(&'a self, request: &RequestParts<'a>) -> Decision<'a> {
+        self.decide(request, Lookup::Absent)
+    }
+
+    /// Like [`evaluate`](Policy::evaluate), but an origin that only the
+    /// origin lookup could allow is not refused: the decision's action is
+    /// [`Action::Lookup`](crate::Action::Lookup), and
+    /// [`Decision::lookup`] names the origin to ask about. The caller asks
+    /// its lookup (the engine never does: it has no I/O), then finishes
+    /// with [`resolve_lookup`](Policy::resolve_lookup), on the same policy
+    /// and request.
+    ///
+    /// ```
+    /// use cors_core::{Action, Policy, RequestParts};
+    ///
+    /// let policy = Policy::builder()
+    ///     .allow_origins(["https://app.example.com"])
+    ///     .allow_origin_lookup(true)
+    ///     .build()?;
+    /// let mut request = RequestParts::new("GET").with_path("/api");
+    /// request.add_header("origin", b"https://tenant.example");
+    ///
+    /// let decision = policy.evaluate_with_lookup(&request);
+    /// assert_eq!(decision.action(), Action::Lookup);
+    /// let query = decision.lookup().unwrap();
+    /// assert_eq!((query.origin(), query.method(), query.path()), ("https://tenant.example", "GET", "/api"));
+    ///
+    /// // ... the application's lookup says yes:
+    /// let decision = policy.resolve_lookup(&request, true);
+    /// assert_eq!(decision.action(), Action::Forward);
+    /// assert!(decision.is_allowed());
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn evaluate_with_lookup<'a>(&'a self, request: &RequestParts<'a>) -> Decision<'a> {
+        self.decide(request, Lookup::Ask)
+    }
+
+    /// Finishes a decision that asked the origin lookup, given its verdict
+    /// on [`Decision::lookup`]'s origin (`false` for a refusal, and for a
+    /// lookup that failed or timed out). Never asks again.
+    pub fn resolve_lookup<'a>(&'a self, request: &RequestParts<'a>, allowed: bool) -> Decision<'a> {
+        self.decide(request, Lookup::Answered(allowed))
+    }
+
+    /// Whether some part of the policy (the top level or a route) refers
+    /// origins to the origin lookup.
+    pub fn uses_origin_lookup(&self) -> bool {
+        let compiled = &*self.inner;
+        compiled.top.lookup
+            || compiled
+                .routes
+                .as_ref()
+                .is_some_and(|r| r.policies.iter().any(|p| p.lookup))
+    }
+
+    fn decide<'a>(&'a self, request: &RequestParts<'a>, lookup: Lookup) -> Decision<'a> {
+        let compiled: &'a Compiled = &self.inner;
+        let inner = match &compiled.routes {
+            None => &compiled.top,
+            Some(routes) => match routes.table.select(request.path()) {
+                Selected::Default => &compiled.top,
+                Selected::Route(index) => &routes.policies[index],
+                Selected::Ambiguous => return compiled.top.ambiguous(request),
+            },
+        };
+        if request.origin == Field::Absent {
+            return inner.not_cors();
+        }
+        if request.is_preflight() {
+            inner.preflight(request, lookup)
+        } else {
+            inner.actual(request, lookup)
+        }
+    }
+}
+
+impl Inner {
+    /// Compiles one policy's rules, adding its problems to `errors`;
+    /// `None` when there were any.
+    fn compile(
+        config: &PolicyConfig,
+        predicate: Option<OriginPredicate>,
+        errors: &mut Vec<ConfigError>,
+    ) -> Option<Inner> {
+        let errors_before = errors.len();
         let mut any_origin = false;
         let mut other_origin_rule: Option<String> = None;
         let mut origins = OriginMatcher::default();
@@ -262,7 +547,12 @@ impl Policy {
                 .allow_origin_regex
                 .first()
                 .cloned()
-                .or_else(|| predicate.as_ref().map(|_| "an origin predicate".to_owned()));
+                .or_else(|| predicate.as_ref().map(|_| "an origin predicate".to_owned()))
+                .or_else(|| {
+                    config
+                        .allow_origin_lookup
+                        .then(|| "allow_origin_lookup = true".to_owned())
+                });
         }
         origins.predicate = predicate;
 
@@ -366,8 +656,15 @@ impl Policy {
             });
         }
 
-        if !errors.is_empty() {
-            return Err(ConfigErrors(errors));
+        if config.lookup_null_origin && !config.allow_origin_lookup {
+            errors.push(ConfigError::NullLookupWithoutLookup);
+        }
+        if config.lookup_null_origin && config.allow_credentials {
+            errors.push(ConfigError::CredentialsWithNullLookup);
+        }
+
+        if errors.len() > errors_before {
+            return None;
         }
 
         let expose: Option<Box<str>> = if expose_all {
@@ -378,51 +675,90 @@ impl Policy {
             Some(exposed.join(", ").into())
         };
         let max_age: Box<str> = config.max_age.to_string().into();
-        Ok(Policy {
-            inner: Arc::new(Inner {
-                any_origin,
-                origins,
-                credentials: config.allow_credentials,
-                any_method,
-                methods,
-                any_header,
-                headers,
-                #[cfg(feature = "http")]
-                http: crate::http_support::PolicyValues::new(expose.as_deref(), &max_age),
-                expose,
-                max_age,
-                private_network: config.allow_private_network,
-                preflight_status: config.preflight_status,
-                block_disallowed: config.block_disallowed_origins,
-            }),
+        Some(Inner {
+            any_origin,
+            origins,
+            credentials: config.allow_credentials,
+            any_method,
+            methods,
+            any_header,
+            headers,
+            #[cfg(feature = "http")]
+            http: crate::http_support::PolicyValues::new(expose.as_deref(), &max_age),
+            expose,
+            max_age,
+            private_network: config.allow_private_network,
+            preflight_status: config.preflight_status,
+            block_disallowed: config.block_disallowed_origins,
+            lookup: config.allow_origin_lookup,
+            lookup_null: config.allow_origin_lookup && config.lookup_null_origin,
         })
     }
+}
 
-    /// Whether the policy allows every origin (`allow_origins = ["*"]`), so
-    /// that responses carry `Access-Control-Allow-Origin: *` and do not vary
-    /// on `Origin`.
-    pub fn allows_any_origin(&self) -> bool {
-        self.inner.any_origin
-    }
-
-    /// Whether the policy allows credentials.
-    pub fn allows_credentials(&self) -> bool {
-        self.inner.credentials
-    }
-
-    /// Decides what to do with a request. Pure, allocation-free (see the
-    /// [crate docs](crate#cost)), and linear in the size of the request's
-    /// CORS headers.
-    pub fn evaluate<'a>(&'a self, request: &RequestParts<'a>) -> Decision<'a> {
-        let inner: &'a Inner = &self.inner;
-        if request.origin == Field::Absent {
-            return inner.not_cors();
+impl Routes {
+    /// Compiles every route of `config`, adding their problems to
+    /// `errors`, each naming its route; `None` when there were any.
+    fn compile(
+        config: &PolicyConfig,
+        predicate: Option<&OriginPredicate>,
+        errors: &mut Vec<ConfigError>,
+    ) -> Option<Routes> {
+        let errors_before = errors.len();
+        let mut table = RouteTable::default();
+        let mut policies = Vec::with_capacity(config.routes.len());
+        let mut paths = Vec::with_capacity(config.routes.len());
+        for (index, route) in config.routes.iter().enumerate() {
+            let mut own: Vec<ConfigError> = route.unknown_key_errors().collect();
+            if route.paths.is_empty() {
+                own.push(ConfigError::NoPaths);
+            }
+            for value in &route.paths {
+                match PathPattern::parse(value) {
+                    Ok(pattern) => {
+                        if let Err(other) = table.insert(&pattern, index) {
+                            own.push(ConfigError::DuplicatePath {
+                                value: value.clone(),
+                                other,
+                            });
+                        }
+                    }
+                    Err(problem) => own.push(ConfigError::InvalidPath {
+                        value: value.clone(),
+                        problem,
+                    }),
+                }
+            }
+            let (resolved, inherited) = route.resolve(config);
+            // The predicate goes with the origin rules: a route that sets
+            // its own origins does not inherit it.
+            let origins_inherited =
+                inherited.contains(&"allow_origins") && inherited.contains(&"allow_origin_regex");
+            let predicate = predicate.filter(|_| origins_inherited).cloned();
+            let mut problems = Vec::new();
+            let compiled = Inner::compile(&resolved, predicate, &mut problems);
+            // A problem made only of inherited values is the top level's,
+            // already reported there.
+            own.extend(
+                problems
+                    .into_iter()
+                    .filter(|problem| problem.keys().iter().any(|key| !inherited.contains(key))),
+            );
+            errors.extend(own.into_iter().map(|error| ConfigError::Route {
+                index,
+                error: Box::new(error),
+                inherited: inherited.clone(),
+            }));
+            if let Some(compiled) = compiled {
+                policies.push(compiled);
+            }
+            paths.push(route.paths.clone());
         }
-        if request.is_preflight() {
-            inner.preflight(request)
-        } else {
-            inner.actual(request)
-        }
+        (errors.len() == errors_before).then_some(Routes {
+            table,
+            paths,
+            policies,
+        })
     }
 }
 
@@ -458,13 +794,31 @@ impl Inner {
         decision
     }
 
-    fn actual<'a>(&'a self, request: &RequestParts<'a>) -> Decision<'a> {
+    fn actual<'a>(&'a self, request: &RequestParts<'a>, lookup: Lookup) -> Decision<'a> {
         let mut decision = self.decision(RequestKind::Actual, self.actual_vary());
-        match self.check_origin(request) {
+        match self.check_origin(request, lookup) {
             Ok(allow_origin) => self.push_actual_headers(&mut decision, allow_origin),
-            Err(refusal) => decision.refuse(refusal, self.block_disallowed),
+            Err(Denied::Refused(refusal)) => decision.refuse(refusal, self.block_disallowed),
+            Err(Denied::Ask(origin)) => decision.ask(origin, request),
         }
         decision
+    }
+
+    /// The answer for a path that may mean another path: no grant. The
+    /// answer does not depend on the origin.
+    fn ambiguous<'a>(&'a self, request: &RequestParts<'a>) -> Decision<'a> {
+        let refusal = Refusal::AmbiguousPath(request.path().as_bytes());
+        if request.origin == Field::Absent {
+            self.decision(RequestKind::NotCors, Vary::ORIGIN)
+        } else if request.is_preflight() {
+            let mut decision = self.decision(RequestKind::Preflight, Vary::PREFLIGHT);
+            decision.refuse(refusal, true);
+            decision
+        } else {
+            let mut decision = self.decision(RequestKind::Actual, Vary::ORIGIN);
+            decision.refuse(refusal, false);
+            decision
+        }
     }
 
     fn push_actual_headers<'a>(&'a self, decision: &mut Decision<'a>, allow_origin: &'a str) {
@@ -477,15 +831,17 @@ impl Inner {
         }
     }
 
-    fn preflight<'a>(&'a self, request: &RequestParts<'a>) -> Decision<'a> {
+    fn preflight<'a>(&'a self, request: &RequestParts<'a>, lookup: Lookup) -> Decision<'a> {
         let vary = if self.private_network {
             Vary::PREFLIGHT_PRIVATE_NETWORK
         } else {
             Vary::PREFLIGHT
         };
         let mut decision = self.decision(RequestKind::Preflight, vary);
-        if let Err(refusal) = self.check_preflight(request, &mut decision) {
-            decision.refuse(refusal, true);
+        match self.check_preflight(request, lookup, &mut decision) {
+            Ok(()) => {}
+            Err(Denied::Refused(refusal)) => decision.refuse(refusal, true),
+            Err(Denied::Ask(origin)) => decision.ask(origin, request),
         }
         decision
     }
@@ -495,22 +851,23 @@ impl Inner {
     fn check_preflight<'a>(
         &'a self,
         request: &RequestParts<'a>,
+        lookup: Lookup,
         decision: &mut Decision<'a>,
-    ) -> Result<(), Refusal<'a>> {
-        let allow_origin = self.check_origin(request)?;
+    ) -> Result<(), Denied<'a>> {
+        let allow_origin = self.check_origin(request, lookup)?;
 
         let method = match request.request_method {
             Field::One(bytes) if token::is_token(bytes) => {
                 std::str::from_utf8(bytes).map_err(|_| Refusal::MalformedRequestMethod(bytes))?
             }
-            Field::One(bytes) => return Err(Refusal::MalformedRequestMethod(bytes)),
-            _ => return Err(Refusal::MalformedRequestMethod(b"")),
+            Field::One(bytes) => return Err(Refusal::MalformedRequestMethod(bytes).into()),
+            _ => return Err(Refusal::MalformedRequestMethod(b"").into()),
         };
         if !(self.any_method
             || token::is_safelisted_method(method)
             || self.methods.contains(method))
         {
-            return Err(Refusal::MethodNotAllowed(method));
+            return Err(Refusal::MethodNotAllowed(method).into());
         }
 
         let lines = &request.request_headers;
@@ -526,7 +883,7 @@ impl Inner {
 
         let private_network = request.request_private_network == Field::One(b"true");
         if private_network && !self.private_network {
-            return Err(Refusal::PrivateNetworkNotAllowed);
+            return Err(Refusal::PrivateNetworkNotAllowed.into());
         }
 
         decision.action = crate::Action::Respond {
@@ -555,58 +912,95 @@ impl Inner {
 
     /// The `Access-Control-Allow-Origin` value for the request's origin, or
     /// why there is none.
-    fn check_origin<'a>(&'a self, request: &RequestParts<'a>) -> Result<&'a str, Refusal<'a>> {
+    fn check_origin<'a>(
+        &'a self,
+        request: &RequestParts<'a>,
+        lookup: Lookup,
+    ) -> Result<&'a str, Denied<'a>> {
         if self.any_origin {
             // The answer does not depend on the origin, whatever was sent.
             return Ok(ANY);
         }
         let bytes = match request.origin {
             Field::One(bytes) => bytes,
-            _ => return Err(Refusal::MultipleOrigins),
+            _ => return Err(Refusal::MultipleOrigins.into()),
         };
         if bytes == b"null" {
             return if self.origins.null {
                 Ok("null")
             } else {
-                Err(Refusal::OriginNotAllowed("null"))
+                self.refer("null", self.lookup_null, lookup)
             };
         }
         if self.origins.is_exact(bytes) {
             // Configured origins are serialized origins, so this is one.
-            return std::str::from_utf8(bytes).map_err(|_| Refusal::MalformedOrigin(bytes));
+            return std::str::from_utf8(bytes).map_err(|_| Refusal::MalformedOrigin(bytes).into());
         }
         let Some((text, parsed)) = origin::parse_request_origin(bytes) else {
-            return Err(Refusal::MalformedOrigin(bytes));
+            return Err(Refusal::MalformedOrigin(bytes).into());
         };
         if self.origins.allows(text, &parsed, request) {
             Ok(text)
         } else {
-            Err(Refusal::OriginNotAllowed(text))
+            self.refer(text, self.lookup, lookup)
         }
+    }
+
+    /// An origin no rule allows: refused, unless `referred` to the lookup,
+    /// which is asked or has answered.
+    fn refer<'a>(
+        &self,
+        origin: &'a str,
+        referred: bool,
+        lookup: Lookup,
+    ) -> Result<&'a str, Denied<'a>> {
+        match (referred, lookup) {
+            (true, Lookup::Ask) => Err(Denied::Ask(origin)),
+            (true, Lookup::Answered(true)) => Ok(origin),
+            _ => Err(Refusal::OriginNotAllowed(origin).into()),
+        }
+    }
+}
+
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut methods: Vec<&str> = self.methods.iter().map(|m| &**m).collect();
+        methods.sort_unstable();
+        let mut headers: Vec<&str> = self.headers.iter().collect();
+        headers.sort_unstable();
+        f.debug_struct("Policy")
+            .field("any_origin", &self.any_origin)
+            .field("origins", &self.origins)
+            .field("credentials", &self.credentials)
+            .field("any_method", &self.any_method)
+            .field("methods", &methods)
+            .field("any_header", &self.any_header)
+            .field("headers", &headers)
+            .field("expose", &self.expose)
+            .field("max_age", &self.max_age)
+            .field("private_network", &self.private_network)
+            .field("preflight_status", &self.preflight_status)
+            .field("block_disallowed", &self.block_disallowed)
+            .field("origin_lookup", &self.lookup)
+            .field("lookup_null_origin", &self.lookup_null)
+            .finish()
     }
 }
 
 impl fmt::Debug for Policy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let inner = &*self.inner;
-        let mut methods: Vec<&str> = inner.methods.iter().map(|m| &**m).collect();
-        methods.sort_unstable();
-        let mut headers: Vec<&str> = inner.headers.iter().collect();
-        headers.sort_unstable();
-        f.debug_struct("Policy")
-            .field("any_origin", &inner.any_origin)
-            .field("origins", &inner.origins)
-            .field("credentials", &inner.credentials)
-            .field("any_method", &inner.any_method)
-            .field("methods", &methods)
-            .field("any_header", &inner.any_header)
-            .field("headers", &headers)
-            .field("expose", &inner.expose)
-            .field("max_age", &inner.max_age)
-            .field("private_network", &inner.private_network)
-            .field("preflight_status", &inner.preflight_status)
-            .field("block_disallowed", &inner.block_disallowed)
-            .finish()
+        let compiled = &*self.inner;
+        match &compiled.routes {
+            None => compiled.top.fmt(f),
+            Some(routes) => {
+                let routes: Vec<(&Vec<String>, &Inner)> =
+                    routes.paths.iter().zip(&routes.policies).collect();
+                f.debug_struct("Policy")
+                    .field("top", &compiled.top)
+                    .field("routes", &routes)
+                    .finish()
+            }
+        }
     }
 }
 

@@ -85,6 +85,7 @@ fn read(decision: &Decision<'_>) -> usize {
     sum += match decision.action() {
         Action::Respond { status, body } => usize::from(status) + body.len(),
         Action::Forward => 1,
+        Action::Lookup => 2,
     };
     sum
 }

@@ -271,6 +271,7 @@ fn serve(policy: &Policy, request: &RequestParts<'_>) -> Response {
     let status = match decision.action() {
         Action::Respond { status, .. } => status,
         Action::Forward => 200,
+        Action::Lookup => unreachable!("evaluate never asks the origin lookup"),
     };
     Response {
         status,

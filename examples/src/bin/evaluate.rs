@@ -113,6 +113,7 @@ fn main() -> ExitCode {
         match decision.action() {
             Action::Respond { status, .. } => println!("  decision: answer now with {status}"),
             Action::Forward => println!("  decision: run the handler, then add headers"),
+            Action::Lookup => println!("  decision: ask the origin lookup"),
         }
         for (name, value) in decision.headers() {
             println!("  {name}: {value}");
