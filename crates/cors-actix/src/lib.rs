@@ -79,13 +79,108 @@
 //! array: the request's `Origin` and `Access-Control-Request-Headers`
 //! values are shared (a reference count) when echoed, the policy's values
 //! are converted once per worker, and header names are constants, so the
-//! middleware copies no header value in the common cases.
+//! middleware copies no header value in the common cases. Only a request
+//! that waits for an [origin lookup](#origins-from-a-database) boxes its
+//! future.
+//!
+//! # Replacing the policy while serving
+//!
+//! [`Cors::new`] takes a [`Policy`] or a [`SharedPolicy`]. With a
+//! `SharedPolicy`, keep a clone of the handle and call
+//! [`replace`](SharedPolicy::replace) (after reading a changed file, say):
+//! every request that starts afterwards is answered by the new policy,
+//! and a request under way finishes with the one it read.
+//!
+//! ```
+//! use actix_web::{App, HttpResponse, test, web};
+//! use cors_actix::Cors;
+//! use cors_core::{Policy, SharedPolicy};
+//!
+//! let first = Policy::builder().allow_origins(["https://a.example"]).build().unwrap();
+//! let shared = SharedPolicy::new(first);
+//!
+//! actix_web::rt::System::new().block_on(async {
+//!     let app = test::init_service(
+//!         App::new()
+//!             .wrap(Cors::new(shared.clone()))
+//!             .route("/", web::get().to(HttpResponse::Ok)),
+//!     )
+//!     .await;
+//!     let from_b = || test::TestRequest::get().insert_header(("Origin", "https://b.example"));
+//!
+//!     let response = test::call_service(&app, from_b().to_request()).await;
+//!     assert!(!response.headers().contains_key("access-control-allow-origin"));
+//!
+//!     shared.replace(Policy::builder().allow_origins(["https://b.example"]).build().unwrap());
+//!     let response = test::call_service(&app, from_b().to_request()).await;
+//!     let origin = response.headers().get("access-control-allow-origin").unwrap();
+//!     assert_eq!(origin, "https://b.example");
+//! });
+//! ```
+//!
+//! # Origins from a database
+//!
+//! When the allowed origins live in a database (a tenant's own domain,
+//! say), set `allow_origin_lookup` in the policy and give the middleware an
+//! [`OriginLookup`] with [`Cors::origin_lookup`]. The lookup is asked only
+//! about an origin that no rule of the policy allows, and never for
+//! requests without `Origin`, for malformed origins or for `null` (unless
+//! the policy sets `lookup_null_origin`). A [`VerdictCache`] keeps its
+//! verdicts, so that an origin's requests do not each query the database:
+//! a cached verdict is used at once, without boxing or awaiting.
+//!
+//! The lookup fails closed: an error, a timeout or a panic refuses the
+//! origin (a preflight gets 403, an actual request runs without CORS
+//! headers), is logged with `tracing::warn!`, and the server keeps serving.
+//!
+//! [`VerdictCache`]: cors_core::VerdictCache
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! use actix_web::{App, HttpResponse, test, web};
+//! use cors_actix::Cors;
+//! use cors_core::{OriginLookup, Policy, VerdictCache};
+//!
+//! /// Stands in for `SELECT 1 FROM tenants WHERE origin = $1`.
+//! async fn tenant_exists(origin: &str) -> Result<bool, std::io::Error> {
+//!     Ok(origin == "https://shop.tenant.example")
+//! }
+//!
+//! let policy = Policy::builder()
+//!     .allow_origins(["https://app.example.com"])
+//!     .allow_origin_lookup(true)
+//!     .build()
+//!     .unwrap();
+//! let lookup = OriginLookup::new(|origin: String, _request| async move {
+//!     tenant_exists(&origin).await
+//! })
+//! .timeout(Duration::from_millis(500))
+//! .cache(VerdictCache::new(10_000).allowed_for(Duration::from_secs(300)));
+//!
+//! actix_web::rt::System::new().block_on(async {
+//!     let app = test::init_service(
+//!         App::new()
+//!             .wrap(Cors::new(policy).origin_lookup(lookup))
+//!             .route("/", web::get().to(HttpResponse::Ok)),
+//!     )
+//!     .await;
+//!     let request = test::TestRequest::get()
+//!         .insert_header(("Origin", "https://shop.tenant.example"))
+//!         .to_request();
+//!     let response = test::call_service(&app, request).await;
+//!     let header = |name| response.headers().get(name).and_then(|v| v.to_str().ok());
+//!     assert_eq!(header("access-control-allow-origin"), Some("https://shop.tenant.example"));
+//!     assert_eq!(header("vary"), Some("Origin"));
+//! });
+//! ```
 
 #![forbid(unsafe_code)]
 
-use std::cell::OnceCell;
-use std::future::{Ready, ready};
+use std::cell::RefCell;
+use std::future::{Future, Ready, ready};
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
@@ -98,7 +193,10 @@ use actix_web::http::header::{
     HeaderName, HeaderValue, ORIGIN, VARY,
 };
 use actix_web::{Error, HttpResponse, ResponseError};
-use cors_core::{Action, Decision, Policy, RequestParts, ResponseHeader, Vary};
+use cors_core::{
+    Action, Decision, OriginLookup, OriginQuery, Policy, PolicyGuard, PolicySource, RequestParts,
+    ResponseHeader, SharedPolicy, Vary, Verdict,
+};
 use pin_project_lite::pin_project;
 
 pub use cors_core;
@@ -106,21 +204,42 @@ pub use cors_core;
 /// The CORS middleware: a [`Transform`] for `App::wrap`, `Scope::wrap` and
 /// `Resource::wrap`.
 ///
-/// Cloning is cheap (the policy is shared).
+/// Cloning is cheap (the policy and the lookup are shared).
 #[derive(Debug, Clone)]
 pub struct Cors {
-    policy: Policy,
+    source: PolicySource,
+    lookup: Option<OriginLookup>,
 }
 
 impl Cors {
-    /// A middleware applying `policy`.
-    pub fn new(policy: Policy) -> Self {
-        Cors { policy }
+    /// A middleware applying `policy`: a [`Policy`], or a [`SharedPolicy`]
+    /// that may be replaced while serving (each request reads it once and
+    /// is answered by what it read).
+    pub fn new(policy: impl Into<PolicySource>) -> Self {
+        Cors {
+            source: policy.into(),
+            lookup: None,
+        }
     }
 
-    /// The policy this middleware applies.
-    pub fn policy(&self) -> &Policy {
-        &self.policy
+    /// Asks `lookup` about the origins the policy refers to it
+    /// (`allow_origin_lookup`); see [Origins from a
+    /// database](crate#origins-from-a-database). Without it, such origins
+    /// are refused.
+    #[must_use]
+    pub fn origin_lookup(mut self, lookup: OriginLookup) -> Self {
+        self.lookup = Some(lookup);
+        self
+    }
+
+    /// The policy in force now.
+    pub fn policy(&self) -> PolicyGuard<'_> {
+        self.source.load()
+    }
+
+    /// Where the middleware reads the policy.
+    pub fn source(&self) -> &PolicySource {
+        &self.source
     }
 }
 
@@ -130,10 +249,16 @@ impl From<Policy> for Cors {
     }
 }
 
+impl From<SharedPolicy> for Cors {
+    fn from(policy: SharedPolicy) -> Self {
+        Cors::new(policy)
+    }
+}
+
 impl<S, B> Transform<S, ServiceRequest> for Cors
 where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
-    B: MessageBody,
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
@@ -143,9 +268,10 @@ where
 
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(CorsMiddleware {
-            service,
-            policy: self.policy.clone(),
-            values: PolicyValues::default(),
+            service: Rc::new(service),
+            source: self.source.clone(),
+            lookup: self.lookup.clone(),
+            values: Rc::default(),
         }))
     }
 }
@@ -153,15 +279,18 @@ where
 /// The service [`Cors`] wraps around the inner service.
 #[derive(Debug)]
 pub struct CorsMiddleware<S> {
-    service: S,
-    policy: Policy,
-    values: PolicyValues,
+    // Shared with a request's future only while it waits for the origin
+    // lookup, which calls the service afterwards.
+    service: Rc<S>,
+    source: PolicySource,
+    lookup: Option<OriginLookup>,
+    values: Rc<PolicyValues>,
 }
 
 impl<S, B> Service<ServiceRequest> for CorsMiddleware<S>
 where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
-    B: MessageBody,
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
@@ -170,18 +299,127 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let decision = evaluate(&self.policy, &req);
-        if let Some(refusal) = decision.refusal() {
-            tracing::debug!(
-                reason = %refusal,
-                method = %req.method(),
-                path = req.path(),
-                "CORS request refused"
-            );
+        // Read once: everything below uses this one policy.
+        let policy = self.source.load();
+        let parts = request_parts(&req);
+        let decision = match &self.lookup {
+            None => policy.evaluate(&parts),
+            Some(lookup) => {
+                let decision = policy.evaluate_with_lookup(&parts);
+                match decision.lookup() {
+                    None => decision,
+                    Some(query) => match lookup.cached(query.origin()) {
+                        Some(verdict) => {
+                            warn_if_failed(&verdict, query);
+                            policy.resolve_lookup(&parts, verdict.is_allowed())
+                        }
+                        None => {
+                            let future = ask_then_answer(
+                                Rc::clone(&self.service),
+                                req,
+                                Policy::clone(&policy),
+                                lookup.clone(),
+                                Rc::clone(&self.values),
+                            );
+                            return CorsFuture {
+                                state: State::Lookup {
+                                    future: Box::pin(future),
+                                },
+                            };
+                        }
+                    },
+                }
+            }
+        };
+        log_refusal(&decision, &req);
+        match Next::from_decision(&decision, &req, &self.values) {
+            Next::Respond(response) => CorsFuture {
+                state: State::Ready {
+                    response: Some(req.into_response(response).map_into_right_body()),
+                },
+            },
+            Next::Forward(headers) => CorsFuture {
+                state: State::Forward {
+                    future: self.service.call(req),
+                    pending: Some(headers),
+                },
+            },
         }
+    }
+}
+
+/// The rest of a request whose origin only the lookup can allow: ask it
+/// (bounded by its timeout, a panic caught), finish the decision with
+/// `policy`, the one the request read, then answer or call `service`.
+async fn ask_then_answer<S, B>(
+    service: Rc<S>,
+    req: ServiceRequest,
+    policy: Policy,
+    lookup: OriginLookup,
+    values: Rc<PolicyValues>,
+) -> Result<ServiceResponse<EitherBody<B>>, Error>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    let next = {
+        let parts = request_parts(&req);
+        // The same policy and request as in `call`, so the same question.
+        let asked = policy.evaluate_with_lookup(&parts);
+        let decision = match asked.lookup() {
+            Some(query) => {
+                let verdict = lookup.decide(query, tokio::time::sleep).await;
+                warn_if_failed(&verdict, query);
+                policy.resolve_lookup(&parts, verdict.is_allowed())
+            }
+            None => asked,
+        };
+        log_refusal(&decision, &req);
+        Next::from_decision(&decision, &req, &values)
+    };
+    match next {
+        Next::Respond(response) => Ok(req.into_response(response).map_into_right_body()),
+        Next::Forward(headers) => finish(service.call(req).await, headers),
+    }
+}
+
+/// Logs a lookup that failed (the origin is refused).
+fn warn_if_failed(verdict: &Verdict, query: OriginQuery<'_>) {
+    if let Verdict::Failed(error) = verdict {
+        tracing::warn!(
+            origin = %query.origin(),
+            reason = %error,
+            "CORS origin lookup failed; origin refused"
+        );
+    }
+}
+
+/// Logs a refusal at debug level.
+fn log_refusal(decision: &Decision<'_>, req: &ServiceRequest) {
+    if let Some(refusal) = decision.refusal() {
+        tracing::debug!(
+            reason = %refusal,
+            method = %req.method(),
+            path = req.path(),
+            "CORS request refused"
+        );
+    }
+}
+
+/// A decision in actix types, owning everything, so that the request can
+/// be moved on.
+enum Next {
+    /// The engine's own answer.
+    Respond(HttpResponse),
+    /// Call the inner service, then apply these headers.
+    Forward(Headers),
+}
+
+impl Next {
+    fn from_decision(decision: &Decision<'_>, req: &ServiceRequest, values: &PolicyValues) -> Next {
         let converter = Converter {
             request: req.headers(),
-            values: &self.values,
+            values,
         };
         match decision.action() {
             Action::Respond { status, body } => {
@@ -193,22 +431,29 @@ where
                     .iter()
                     .filter_map(|&(name, value)| converter.convert(name, value));
                 apply(map, pairs, decision.vary());
-                CorsFuture {
-                    state: State::Ready {
-                        response: Some(req.into_response(response).map_into_right_body()),
-                    },
-                }
+                Next::Respond(response)
             }
-            Action::Forward => {
-                let headers = Headers::from_decision(&decision, &converter);
-                CorsFuture {
-                    state: State::Forward {
-                        future: self.service.call(req),
-                        pending: Some(headers),
-                    },
-                }
+            // A decision still asking has no headers: the handler runs
+            // without CORS headers (never reached: only an adapter with a
+            // lookup asks, and it resolves first).
+            Action::Forward | Action::Lookup => {
+                Next::Forward(Headers::from_decision(decision, &converter))
             }
         }
+    }
+}
+
+/// The inner service's result with the decision's headers applied.
+fn finish<B>(
+    result: Result<ServiceResponse<B>, Error>,
+    headers: Headers,
+) -> Result<ServiceResponse<EitherBody<B>>, Error> {
+    match result {
+        Ok(mut response) => {
+            headers.apply(response.headers_mut());
+            Ok(response.map_into_left_body())
+        }
+        Err(error) => Err(CorsError { error, headers }.into()),
     }
 }
 
@@ -216,8 +461,8 @@ where
 const ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK: HeaderName =
     HeaderName::from_static("access-control-request-private-network");
 
-/// Asks the policy about a request.
-fn evaluate<'a>(policy: &'a Policy, req: &'a ServiceRequest) -> Decision<'a> {
+/// What the engine reads of a request.
+fn request_parts(req: &ServiceRequest) -> RequestParts<'_> {
     let mut parts = RequestParts::new(req.method().as_str()).with_path(req.path());
     let headers = req.headers();
     for value in headers.get_all(ORIGIN) {
@@ -243,16 +488,17 @@ fn evaluate<'a>(policy: &'a Policy, req: &'a ServiceRequest) -> Decision<'a> {
             }
         }
     }
-    policy.evaluate(&parts)
+    parts
 }
 
 /// The policy's own header values (`Access-Control-Expose-Headers`,
-/// `Access-Control-Max-Age`), converted once, on first use, and shared by
-/// every response after that.
+/// `Access-Control-Max-Age`), converted on first use and shared by every
+/// response after that, until the policy's value changes (a replaced
+/// policy, another route's value).
 #[derive(Debug, Default)]
 struct PolicyValues {
-    expose: OnceCell<HeaderValue>,
-    max_age: OnceCell<HeaderValue>,
+    expose: RefCell<Option<HeaderValue>>,
+    max_age: RefCell<Option<HeaderValue>>,
 }
 
 /// Turns a decision's values into actix header values without copying
@@ -272,11 +518,16 @@ impl Converter<'_> {
                 .find(|line| line.as_bytes() == value.as_bytes())
                 .cloned()
         };
-        let cached = |cell: &OnceCell<HeaderValue>| {
-            let cached = cell.get_or_init(|| {
-                HeaderValue::from_str(value).unwrap_or(HeaderValue::from_static(""))
-            });
-            (cached.as_bytes() == value.as_bytes()).then(|| cached.clone())
+        let cached = |cell: &RefCell<Option<HeaderValue>>| {
+            let mut slot = cell.borrow_mut();
+            match &*slot {
+                Some(cached) if cached.as_bytes() == value.as_bytes() => Some(cached.clone()),
+                _ => {
+                    let converted = HeaderValue::from_str(value).ok()?;
+                    *slot = Some(converted.clone());
+                    Some(converted)
+                }
+            }
         };
         let shared = match (name, value) {
             (_, "*") => Some(HeaderValue::from_static("*")),
@@ -382,7 +633,8 @@ fn header_name(name: ResponseHeader) -> HeaderName {
 pin_project! {
     /// The future of [`CorsMiddleware`]: either the engine's own answer,
     /// ready at once, or the inner service's future followed by applying
-    /// the decision to its response.
+    /// the decision to its response, or (boxed) the origin lookup followed
+    /// by either of those.
     pub struct CorsFuture<F, B> {
         #[pin]
         state: State<F, B>,
@@ -402,6 +654,10 @@ pin_project! {
             future: F,
             pending: Option<Headers>,
         },
+        // The origin lookup is running; the inner service may run after.
+        Lookup {
+            future: Pin<Box<dyn Future<Output = Result<ServiceResponse<EitherBody<B>>, Error>>>>,
+        },
     }
 }
 
@@ -410,14 +666,15 @@ impl<F, B> std::fmt::Debug for CorsFuture<F, B> {
         let state = match self.state {
             State::Ready { .. } => "Ready",
             State::Forward { .. } => "Forward",
+            State::Lookup { .. } => "Lookup",
         };
         f.debug_struct("CorsFuture").field("state", &state).finish()
     }
 }
 
-impl<F, B> std::future::Future for CorsFuture<F, B>
+impl<F, B> Future for CorsFuture<F, B>
 where
-    F: std::future::Future<Output = Result<ServiceResponse<B>, Error>>,
+    F: Future<Output = Result<ServiceResponse<B>, Error>>,
     B: MessageBody,
 {
     type Output = Result<ServiceResponse<EitherBody<B>>, Error>;
@@ -433,14 +690,9 @@ where
                 let Some(headers) = pending.take() else {
                     panic!("CorsFuture polled after completion");
                 };
-                match result {
-                    Ok(mut response) => {
-                        headers.apply(response.headers_mut());
-                        Poll::Ready(Ok(response.map_into_left_body()))
-                    }
-                    Err(error) => Poll::Ready(Err(CorsError { error, headers }.into())),
-                }
+                Poll::Ready(finish(result, headers))
             }
+            StateProj::Lookup { future } => future.as_mut().poll(cx),
         }
     }
 }
