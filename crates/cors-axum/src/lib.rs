@@ -81,6 +81,107 @@
 //! - Alternatively wrap the finished router as a whole,
 //!   `CorsLayer::new(policy).layer(router)`, and serve that service.
 //!
+//! The layer reads the request's path from its URI, and a policy's
+//! `[[routes]]` are selected by that path: under
+//! [`Router::nest`](https://docs.rs/axum/0.8/axum/struct.Router.html#method.nest)
+//! a nested router sees the path without its prefix, so put the layer on
+//! the outermost router.
+//!
+//! # Origins from a database
+//!
+//! A policy with `allow_origin_lookup = true` refers the origins none of
+//! its rules allow to the application, through an [`OriginLookup`] given
+//! to [`CorsLayer::origin_lookup`]. The lookup is asked only for CORS
+//! requests whose origin is well-formed and not allowed statically, once
+//! per request (at most once per origin while a [`VerdictCache`] remembers
+//! it); an error, a timeout or a panic refuses the origin (a preflight gets
+//! 403, an actual request runs without CORS headers) and is logged at
+//! `WARN`, and the server goes on serving.
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! use axum::body::Body;
+//! use axum::http::Request;
+//! use axum::routing::get;
+//! use axum::Router;
+//! use cors_axum::CorsLayer;
+//! use cors_core::{OriginLookup, Policy, VerdictCache};
+//! use tower::ServiceExt;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let policy = Policy::builder()
+//!     .allow_origins(["https://app.example.com"])
+//!     .allow_origin_lookup(true)
+//!     .build()?;
+//! // In an application: a query on the tenants table.
+//! let lookup = OriginLookup::new(|origin: String, _request| async move {
+//!     Ok::<_, std::io::Error>(origin.ends_with(".tenant.example"))
+//! })
+//! .timeout(Duration::from_millis(200))
+//! .cache(VerdictCache::new(10_000).allowed_for(Duration::from_secs(300)));
+//!
+//! let app = Router::new()
+//!     .route("/items", get(|| async { "items" }))
+//!     .layer(CorsLayer::new(policy).origin_lookup(lookup));
+//!
+//! let request = |origin: &str| {
+//!     Request::get("/items").header("origin", origin).body(Body::empty())
+//! };
+//! let response = app.clone().oneshot(request("https://shop.tenant.example")?).await?;
+//! assert_eq!(response.headers()["access-control-allow-origin"], "https://shop.tenant.example");
+//! assert_eq!(response.headers()["vary"], "Origin");
+//!
+//! let response = app.oneshot(request("https://evil.example")?).await?;
+//! assert!(response.headers().get("access-control-allow-origin").is_none());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Without a lookup the layer is `CorsLayer<NoLookup>` and its service
+//! [`Cors<S>`](Cors): nothing is boxed and the inner service needs no
+//! extra bounds. With one it is `CorsLayer<OriginLookup>`; a request that
+//! waits for the lookup boxes one future and moves a clone of the inner
+//! service into it, so the inner service must be `Clone + Send + 'static`
+//! (axum's routers are). The lookup's timeout uses `tokio::time`: the
+//! runtime needs its timer (`#[tokio::main]` enables it).
+//!
+//! # Changing the policy while serving
+//!
+//! [`CorsLayer::new`] takes a [`Policy`] or a [`SharedPolicy`]. Every
+//! clone of a `SharedPolicy` sees [`SharedPolicy::replace`] at once; each
+//! request reads the policy once, without a lock, and is answered by that
+//! policy from start to end.
+//!
+//! ```
+//! use axum::body::Body;
+//! use axum::http::Request;
+//! use axum::routing::get;
+//! use axum::Router;
+//! use cors_axum::CorsLayer;
+//! use cors_core::{Policy, SharedPolicy};
+//! use tower::ServiceExt;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let shared = SharedPolicy::new(Policy::builder().allow_origins(["https://a.example"]).build()?);
+//! let app = Router::new()
+//!     .route("/", get(|| async { "hello" }))
+//!     .layer(CorsLayer::new(&shared));
+//!
+//! let request = || Request::get("/").header("origin", "https://b.example").body(Body::empty());
+//! let response = app.clone().oneshot(request()?).await?;
+//! assert!(response.headers().get("access-control-allow-origin").is_none());
+//!
+//! // e.g. after the configuration file changed:
+//! shared.replace(Policy::builder().allow_origins(["https://b.example"]).build()?);
+//! let response = app.oneshot(request()?).await?;
+//! assert_eq!(response.headers()["access-control-allow-origin"], "https://b.example");
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Responses and their body
 //!
 //! The layer's response body is [`CorsBody`]: either the inner service's
@@ -97,73 +198,139 @@
 //! the engine's typed reason in the `refusal` field (request bytes escaped,
 //! so the line is safe to log).
 //!
+//! Failed origin lookups are logged at `WARN` (origin and reason).
+//!
 //! # Cost
 //!
 //! The service holds one clone of the policy handle. Per request it reads
+//! the policy (a lock-free load for a [`SharedPolicy`]), reads
 //! the CORS headers without copying them and evaluates the policy once;
 //! for a request the inner service handles, the response future keeps only
 //! the headers to add
 //! ([`ForwardHeaders`]: the policy's values and
 //! the request's own `Origin` value, all reference-counted, none copied) and
-//! applies them when the response arrives. Nothing is boxed.
+//! applies them when the response arrives. Nothing is boxed, except, with
+//! an origin lookup, the future of a request that waits for it.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 use std::fmt;
 use std::future::Future;
+use std::mem;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use cors_core::{ForwardHeaders, Policy, RequestParts};
+use cors_core::{
+    Decision, ForwardHeaders, OriginLookup, Policy, PolicySource, RequestParts, Verdict,
+};
+#[cfg(doc)]
+use cors_core::{SharedPolicy, VerdictCache};
 use http::header;
+use http::request::Parts;
 use http::{Request, Response};
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
+/// The lookup slot of a [`CorsLayer`] or [`Cors`] without an origin
+/// lookup: the default, whose service is exactly the plain one (no
+/// boxing, no extra bounds on the inner service).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NoLookup;
+
 /// A tower [`Layer`] that applies a CORS [`Policy`] to a service.
+///
+/// `L` is [`NoLookup`] unless [`origin_lookup`](CorsLayer::origin_lookup)
+/// gave the layer an [`OriginLookup`].
 ///
 /// See the [crate docs](crate) for an example and for where to put it.
 #[derive(Debug, Clone)]
-pub struct CorsLayer {
-    policy: Policy,
+pub struct CorsLayer<L = NoLookup> {
+    source: PolicySource,
+    lookup: L,
 }
 
 impl CorsLayer {
-    /// A layer applying `policy`.
-    pub fn new(policy: Policy) -> Self {
-        CorsLayer { policy }
-    }
-
-    /// The policy this layer applies.
-    pub fn policy(&self) -> &Policy {
-        &self.policy
+    /// A layer applying `policy`: a [`Policy`], or a
+    /// [`SharedPolicy`](cors_core::SharedPolicy) that may be replaced while
+    /// serving.
+    pub fn new(policy: impl Into<PolicySource>) -> Self {
+        CorsLayer {
+            source: policy.into(),
+            lookup: NoLookup,
+        }
     }
 }
 
-impl<S> Layer<S> for CorsLayer {
-    type Service = Cors<S>;
+impl<L> CorsLayer<L> {
+    /// Asks `lookup` about the origins the policy refers to it
+    /// (`allow_origin_lookup`). See
+    /// [Origins from a database](crate#origins-from-a-database).
+    pub fn origin_lookup(self, lookup: OriginLookup) -> CorsLayer<OriginLookup> {
+        CorsLayer {
+            source: self.source,
+            lookup,
+        }
+    }
 
-    fn layer(&self, inner: S) -> Cors<S> {
-        Cors::new(inner, self.policy.clone())
+    /// The policy in force now.
+    pub fn policy(&self) -> Policy {
+        self.source.current()
+    }
+}
+
+impl<S, L: Clone> Layer<S> for CorsLayer<L> {
+    type Service = Cors<S, L>;
+
+    fn layer(&self, inner: S) -> Cors<S, L> {
+        Cors {
+            inner,
+            source: self.source.clone(),
+            lookup: self.lookup.clone(),
+        }
     }
 }
 
 /// A service that applies a CORS [`Policy`] to the requests of an inner
 /// service and to its responses. Built by [`CorsLayer`].
+///
+/// `Cors<S>` (that is, `Cors<S, NoLookup>`) asks nothing of `S` beyond
+/// being a service, and its future is [`ResponseFuture`], never boxed.
+/// `Cors<S, OriginLookup>` may have to wait for the lookup before calling
+/// `S`: for that it boxes one future per request that waits (one answered
+/// from the verdict cache does not), and it needs `S: Clone + Send +
+/// 'static` to move a ready clone of `S` into that future.
 #[derive(Debug, Clone)]
-pub struct Cors<S> {
+pub struct Cors<S, L = NoLookup> {
     inner: S,
-    policy: Policy,
+    source: PolicySource,
+    lookup: L,
 }
 
 impl<S> Cors<S> {
-    /// Wraps `inner` in `policy`.
-    pub fn new(inner: S, policy: Policy) -> Self {
-        Cors { inner, policy }
+    /// Wraps `inner` in `policy` (a [`Policy`] or a
+    /// [`SharedPolicy`](cors_core::SharedPolicy)).
+    pub fn new(inner: S, policy: impl Into<PolicySource>) -> Self {
+        Cors {
+            inner,
+            source: policy.into(),
+            lookup: NoLookup,
+        }
+    }
+}
+
+impl<S, L> Cors<S, L> {
+    /// Asks `lookup` about the origins the policy refers to it. See
+    /// [`CorsLayer::origin_lookup`].
+    pub fn origin_lookup(self, lookup: OriginLookup) -> Cors<S, OriginLookup> {
+        Cors {
+            inner: self.inner,
+            source: self.source,
+            lookup,
+        }
     }
 
     /// The inner service.
@@ -181,13 +348,39 @@ impl<S> Cors<S> {
         self.inner
     }
 
-    /// The policy this service applies.
-    pub fn policy(&self) -> &Policy {
-        &self.policy
+    /// The policy in force now.
+    pub fn policy(&self) -> Policy {
+        self.source.current()
     }
 }
 
-impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Cors<S>
+/// What a final decision (one that does not ask the lookup) means for the
+/// request.
+enum Settled<B> {
+    /// The layer answers; the inner service is not called.
+    Answer(Response<CorsBody<B>>),
+    /// The inner service answers; these headers go on its response.
+    Forward(Option<ForwardHeaders>),
+}
+
+fn settle<B>(decision: &Decision<'_>, parts: &Parts) -> Settled<B> {
+    if let Some(refusal) = decision.refusal() {
+        tracing::debug!(%refusal, method = %parts.method, "CORS request refused");
+    }
+    match decision.to_http_response_sharing(&parts.headers, CorsBody::text) {
+        Some(response) => Settled::Answer(response),
+        None => Settled::Forward(decision.forward_headers(parts.headers.get(header::ORIGIN))),
+    }
+}
+
+/// Logs a lookup that gave no verdict (the origin is refused).
+fn warn_if_failed(origin: &str, verdict: &Verdict) {
+    if let Verdict::Failed(error) = verdict {
+        tracing::warn!(origin = %origin, reason = %error, "CORS origin lookup failed; origin refused");
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Cors<S, NoLookup>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
 {
@@ -201,25 +394,99 @@ where
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let (parts, body) = request.into_parts();
-        let headers = {
-            let decision = self.policy.evaluate(&RequestParts::from_http(&parts));
-            if let Some(refusal) = decision.refusal() {
-                tracing::debug!(%refusal, method = %parts.method, "CORS request refused");
+        let settled = {
+            let policy = self.source.load();
+            settle(&policy.evaluate(&RequestParts::from_http(&parts)), &parts)
+        };
+        ResponseFuture::new(settled, || {
+            self.inner.call(Request::from_parts(parts, body))
+        })
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Cors<S, OriginLookup>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+    ReqBody: Send + 'static,
+    ResBody: Send + 'static,
+{
+    type Response = Response<CorsBody<ResBody>>;
+    type Error = S::Error;
+    type Future = LookupResponseFuture<S::Future, ResBody, S::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        let (parts, body) = request.into_parts();
+        // The policy is read once; when the lookup must be awaited, the
+        // future keeps that same policy (owned) for the rest of the request.
+        let settled = {
+            let policy = self.source.load();
+            let request = RequestParts::from_http(&parts);
+            let decision = policy.evaluate_with_lookup(&request);
+            match decision.lookup() {
+                None => Ok(settle(&decision, &parts)),
+                Some(query) => match self.lookup.cached(query.origin()) {
+                    Some(verdict) => {
+                        warn_if_failed(query.origin(), &verdict);
+                        let decision = policy.resolve_lookup(&request, verdict.is_allowed());
+                        Ok(settle(&decision, &parts))
+                    }
+                    None => Err(Policy::clone(&policy)),
+                },
             }
-            if let Some(response) =
-                decision.to_http_response_sharing(&parts.headers, CorsBody::text)
-            {
-                return ResponseFuture {
-                    state: State::Answered {
-                        response: Some(response),
-                    },
+        };
+        let policy = match settled {
+            Ok(settled) => {
+                let future = ResponseFuture::new(settled, || {
+                    self.inner.call(Request::from_parts(parts, body))
+                });
+                return LookupResponseFuture {
+                    kind: LookupKind::Settled { future },
                 };
             }
-            decision.forward_headers(parts.headers.get(header::ORIGIN))
+            Err(policy) => policy,
         };
-        let future = self.inner.call(Request::from_parts(parts, body));
-        ResponseFuture {
-            state: State::Forwarded { future, headers },
+        // The inner service was made ready by `poll_ready`: that instance
+        // goes into the future, a clone stays for the next call.
+        let clone = self.inner.clone();
+        let mut inner = mem::replace(&mut self.inner, clone);
+        let lookup = self.lookup.clone();
+        let future = async move {
+            let settled = {
+                let request = RequestParts::from_http(&parts);
+                // The same policy and request as in `call`: the same
+                // question.
+                let asked = policy.evaluate_with_lookup(&request);
+                let decision = match asked.lookup() {
+                    Some(query) => {
+                        let verdict = lookup.decide(query, tokio::time::sleep).await;
+                        warn_if_failed(query.origin(), &verdict);
+                        policy.resolve_lookup(&request, verdict.is_allowed())
+                    }
+                    None => asked,
+                };
+                settle(&decision, &parts)
+            };
+            match settled {
+                Settled::Answer(response) => Ok(response),
+                Settled::Forward(headers) => {
+                    let mut response = inner.call(Request::from_parts(parts, body)).await?;
+                    if let Some(headers) = headers {
+                        headers.apply(response.headers_mut());
+                    }
+                    Ok(response.map(CorsBody::inner))
+                }
+            }
+        };
+        LookupResponseFuture {
+            kind: LookupKind::Asking {
+                future: Box::pin(future),
+            },
         }
     }
 }
@@ -245,6 +512,23 @@ pin_project! {
             future: F,
             headers: Option<ForwardHeaders>,
         },
+    }
+}
+
+impl<F, B> ResponseFuture<F, B> {
+    /// The future for a settled decision; `call` calls the inner service,
+    /// only when the decision forwards.
+    fn new(settled: Settled<B>, call: impl FnOnce() -> F) -> Self {
+        let state = match settled {
+            Settled::Answer(response) => State::Answered {
+                response: Some(response),
+            },
+            Settled::Forward(headers) => State::Forwarded {
+                future: call(),
+                headers,
+            },
+        };
+        ResponseFuture { state }
     }
 }
 
@@ -283,6 +567,57 @@ where
                 }
                 Poll::Ready(Ok(response.map(CorsBody::inner)))
             }
+        }
+    }
+}
+
+pin_project! {
+    /// The response future of `Cors<S, OriginLookup>`: a [`ResponseFuture`]
+    /// when the decision was made at once (no lookup asked, or its verdict
+    /// cached), a boxed future when the lookup is awaited.
+    pub struct LookupResponseFuture<F, B, E> {
+        #[pin]
+        kind: LookupKind<F, B, E>,
+    }
+}
+
+type Asking<B, E> = Pin<Box<dyn Future<Output = Result<Response<CorsBody<B>>, E>> + Send>>;
+
+pin_project! {
+    #[project = LookupKindProj]
+    enum LookupKind<F, B, E> {
+        Settled {
+            #[pin]
+            future: ResponseFuture<F, B>,
+        },
+        Asking {
+            future: Asking<B, E>,
+        },
+    }
+}
+
+impl<F, B, E> fmt::Debug for LookupResponseFuture<F, B, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.kind {
+            LookupKind::Settled { .. } => "settled",
+            LookupKind::Asking { .. } => "asking the origin lookup",
+        };
+        f.debug_struct("LookupResponseFuture")
+            .field("kind", &kind)
+            .finish()
+    }
+}
+
+impl<F, B, E> Future for LookupResponseFuture<F, B, E>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+{
+    type Output = Result<Response<CorsBody<B>>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().kind.project() {
+            LookupKindProj::Settled { future } => future.poll(cx),
+            LookupKindProj::Asking { future } => future.as_mut().poll(cx),
         }
     }
 }
