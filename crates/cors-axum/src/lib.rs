@@ -255,7 +255,7 @@ pub struct CorsLayer<L = NoLookup> {
 
 impl CorsLayer {
     /// A layer applying `policy`: a [`Policy`], or a
-    /// [`SharedPolicy`](cors_core::SharedPolicy) that may be replaced while
+    /// [`SharedPolicy`] that may be replaced while
     /// serving.
     pub fn new(policy: impl Into<PolicySource>) -> Self {
         CorsLayer {
@@ -312,7 +312,7 @@ pub struct Cors<S, L = NoLookup> {
 
 impl<S> Cors<S> {
     /// Wraps `inner` in `policy` (a [`Policy`] or a
-    /// [`SharedPolicy`](cors_core::SharedPolicy)).
+    /// [`SharedPolicy`]).
     pub fn new(inner: S, policy: impl Into<PolicySource>) -> Self {
         Cors {
             inner,
