@@ -203,9 +203,13 @@ impl ConfigError {
         match self {
             ConfigError::UnknownKey { .. } => &[],
             ConfigError::InvalidOrigin { .. } => &["allow_origins"],
-            ConfigError::AnyOriginWithOthers { .. } => {
-                &["allow_origins", "allow_origin_regex", "allow_origin_lookup"]
-            }
+            // `other` names the rule beside "*": the lookup and the
+            // predicate say so; any other value is an origin or a regex.
+            ConfigError::AnyOriginWithOthers { other } => match other.as_str() {
+                ANY_WITH_LOOKUP => &["allow_origins", "allow_origin_lookup"],
+                ANY_WITH_PREDICATE => &["allow_origins"],
+                _ => &["allow_origins", "allow_origin_regex"],
+            },
             ConfigError::CredentialsWithAnyOrigin | ConfigError::CredentialsWithNullOrigin => {
                 &["allow_credentials", "allow_origins"]
             }
@@ -236,11 +240,31 @@ impl ConfigError {
     }
 }
 
+/// The `other` of `AnyOriginWithOthers` when the other rule is the origin
+/// lookup.
+pub(crate) const ANY_WITH_LOOKUP: &str = "allow_origin_lookup = true";
+/// The `other` of `AnyOriginWithOthers` when it is the origin predicate.
+pub(crate) const ANY_WITH_PREDICATE: &str = "an origin predicate";
+
 /// A route's error: `routes[0].allow_origins: ...` when the message starts
 /// with the key, `routes[0]: ...` otherwise; and which keys the route
 /// inherited.
 fn route_message(index: usize, error: &ConfigError, inherited: &[&'static str]) -> String {
-    let text = error.to_string();
+    // Two texts differ inside a route: the keys a route may have, and a
+    // pattern repeated within the route itself.
+    let text = match error {
+        ConfigError::UnknownKey {
+            key,
+            suggestion: None,
+        } => format!(
+            "unknown key `{key}`; a route's keys are {}",
+            crate::config::ROUTE_KEYS.join(", ")
+        ),
+        ConfigError::DuplicatePath { value, other } if *other == index => {
+            format!("paths: \"{value}\" is listed twice; remove one")
+        }
+        _ => error.to_string(),
+    };
     let starts_with_key = crate::config::ROUTE_KEYS.iter().any(|key| {
         text.strip_prefix(key)
             .is_some_and(|rest| rest.starts_with(':') || rest.starts_with(' '))

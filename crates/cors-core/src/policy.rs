@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::config::{PolicyConfig, RouteConfig};
 use crate::decision::{Decision, Refusal, RequestKind, ResponseHeader, Vary};
-use crate::error::{ConfigError, ConfigErrors};
+use crate::error::{ANY_WITH_LOOKUP, ANY_WITH_PREDICATE, ConfigError, ConfigErrors};
 use crate::header_list::{self, ListError};
 use crate::matcher::{OriginMatcher, OriginPredicate, OriginRegexes};
 use crate::origin;
@@ -547,11 +547,11 @@ impl Inner {
                 .allow_origin_regex
                 .first()
                 .cloned()
-                .or_else(|| predicate.as_ref().map(|_| "an origin predicate".to_owned()))
+                .or_else(|| predicate.as_ref().map(|_| ANY_WITH_PREDICATE.to_owned()))
                 .or_else(|| {
                     config
                         .allow_origin_lookup
-                        .then(|| "allow_origin_lookup = true".to_owned())
+                        .then(|| ANY_WITH_LOOKUP.to_owned())
                 });
         }
         origins.predicate = predicate;

@@ -1,7 +1,10 @@
 //! One test per configuration error: the exact variant, and a message that
 //! names the offending value and says how to fix it.
 
-use cors_core::{ConfigError, ConfigErrors, OriginProblem, Policy, PolicyBuilder, PolicyConfig};
+use cors_core::{
+    ConfigError, ConfigErrors, OriginProblem, PathProblem, Policy, PolicyBuilder, PolicyConfig,
+    RouteConfig,
+};
 
 /// The single error of an invalid builder.
 fn only_error(builder: PolicyBuilder) -> ConfigError {
@@ -740,4 +743,454 @@ fn unicode_regex_class_is_refused_with_the_ascii_hint() {
         .allow_origin_regex([r"https://\w+\.example", r"http://localhost:\d+"])
         .build()
         .unwrap();
+}
+
+// ---------------------------------------------------------------- origin lookups
+
+#[test]
+fn null_lookup_without_lookup() {
+    let error = only_error(Policy::builder().lookup_null_origin(true));
+    assert_eq!(error, ConfigError::NullLookupWithoutLookup);
+    assert_mentions(
+        &error.to_string(),
+        &[
+            "lookup_null_origin = true",
+            "set allow_origin_lookup = true",
+        ],
+    );
+    Policy::builder()
+        .allow_origin_lookup(true)
+        .lookup_null_origin(true)
+        .build()
+        .unwrap();
+}
+
+#[test]
+fn credentials_with_null_lookup() {
+    let error = only_error(
+        Policy::builder()
+            .allow_origin_lookup(true)
+            .lookup_null_origin(true)
+            .allow_credentials(true),
+    );
+    assert_eq!(error, ConfigError::CredentialsWithNullLookup);
+    assert_mentions(
+        &error.to_string(),
+        &[
+            "allow_credentials = true",
+            "lookup_null_origin",
+            "sandboxed",
+        ],
+    );
+    // Credentials with a lookup that never sees `null` are fine.
+    Policy::builder()
+        .allow_origin_lookup(true)
+        .allow_credentials(true)
+        .build()
+        .unwrap();
+}
+
+#[test]
+fn any_origin_with_an_origin_lookup() {
+    let error = only_error(
+        Policy::builder()
+            .allow_origins(["*"])
+            .allow_origin_lookup(true),
+    );
+    assert_eq!(
+        error,
+        ConfigError::AnyOriginWithOthers {
+            other: "allow_origin_lookup = true".into()
+        }
+    );
+    assert_mentions(&error.to_string(), &["\"*\"", "allow_origin_lookup = true"]);
+}
+
+// ---------------------------------------------------------------- routes
+
+/// The single error of a policy, which must be a route's: its index, the
+/// problem, and its message.
+fn only_route_error(builder: PolicyBuilder) -> (usize, ConfigError, String) {
+    match only_error(builder) {
+        error @ ConfigError::Route { .. } => {
+            let text = error.to_string();
+            let ConfigError::Route { index, error, .. } = error else {
+                unreachable!()
+            };
+            (index, *error, text)
+        }
+        other => panic!("expected a route's error, got {other:?}"),
+    }
+}
+
+#[test]
+fn invalid_path_for_each_problem() {
+    for (pattern, problem, hint) in [
+        ("metrics", PathProblem::NoLeadingSlash, "write \"/metrics\""),
+        ("/a?b", PathProblem::QueryOrFragment, "never the query"),
+        ("/a#b", PathProblem::QueryOrFragment, "never the query"),
+        ("/a*", PathProblem::MisplacedWildcard, "\"/prefix/*\""),
+        ("/*/a", PathProblem::MisplacedWildcard, "\"/prefix/*\""),
+        ("/a/**", PathProblem::MisplacedWildcard, "\"/prefix/*\""),
+        ("/a/", PathProblem::TrailingSlash, "write \"/a\""),
+        ("/a/../b", PathProblem::Ambiguous, "dot segment"),
+        ("/a//b", PathProblem::Ambiguous, "empty segment"),
+        ("/a%2Fb", PathProblem::Ambiguous, "percent-encoded"),
+        ("/a\\b", PathProblem::Ambiguous, "backslash"),
+        ("/a b", PathProblem::InvalidByte, "visible ASCII"),
+        ("/caf\u{e9}", PathProblem::InvalidByte, "visible ASCII"),
+    ] {
+        let (index, error, text) =
+            only_route_error(Policy::builder().route(RouteConfig::new([pattern])));
+        assert_eq!(index, 0);
+        assert_eq!(
+            error,
+            ConfigError::InvalidPath {
+                value: pattern.into(),
+                problem
+            },
+            "{pattern:?}"
+        );
+        assert!(
+            text.starts_with(&format!("routes[0].paths: \"{pattern}\"")),
+            "{text}"
+        );
+        assert_mentions(&text, &["not a valid path pattern", hint]);
+        // A path problem involves no inherited key.
+        assert!(!text.contains("inherited"), "{text}");
+    }
+}
+
+#[test]
+fn a_route_without_paths() {
+    let (index, error, text) = only_route_error(
+        Policy::builder()
+            .route(RouteConfig::new(["/a"]))
+            .route(RouteConfig::new(Vec::<String>::new()).allow_credentials(true)),
+    );
+    assert_eq!((index, error), (1, ConfigError::NoPaths));
+    assert!(text.starts_with("routes[1].paths: "), "{text}");
+    assert_mentions(&text, &["at least one path pattern"]);
+
+    let config: PolicyConfig = toml::from_str("[[routes]]\nallow_origins = []\n").unwrap();
+    let errors = config.build().unwrap_err();
+    assert_eq!(errors.errors().len(), 1, "{errors}");
+    assert_mentions(&errors.to_string(), &["routes[0].paths: "]);
+}
+
+#[test]
+fn duplicate_path_names_the_other_route() {
+    let (index, error, text) = only_route_error(
+        Policy::builder()
+            .route(RouteConfig::new(["/a/*", "/b"]))
+            .route(RouteConfig::new(["/c"]))
+            .route(RouteConfig::new(["/a/*"])),
+    );
+    assert_eq!(
+        (index, error),
+        (
+            2,
+            ConfigError::DuplicatePath {
+                value: "/a/*".into(),
+                other: 0
+            }
+        )
+    );
+    assert!(text.starts_with("routes[2].paths: \"/a/*\""), "{text}");
+    assert_mentions(&text, &["also in routes[0]", "merge"]);
+
+    // Twice in one route.
+    let (index, error, text) =
+        only_route_error(Policy::builder().route(RouteConfig::new(["/x", "/x"])));
+    assert_eq!(
+        (index, error),
+        (
+            0,
+            ConfigError::DuplicatePath {
+                value: "/x".into(),
+                other: 0
+            }
+        )
+    );
+    assert_eq!(
+        text, "routes[0].paths: \"/x\" is listed twice; remove one",
+        "{text}"
+    );
+
+    // An exact pattern and the prefix of the same path are different
+    // patterns.
+    Policy::builder()
+        .route(RouteConfig::new(["/a"]))
+        .route(RouteConfig::new(["/a/*"]))
+        .build()
+        .unwrap();
+}
+
+#[test]
+fn unknown_key_in_a_route_suggests_the_route_key() {
+    let config: PolicyConfig = toml::from_str(
+        r#"
+        [[routes]]
+        paths = ["/a"]
+        allowed_origins = ["https://a.example"]
+        "#,
+    )
+    .unwrap();
+    let errors = config.build().unwrap_err();
+    assert_eq!(
+        errors.errors(),
+        [ConfigError::Route {
+            index: 0,
+            error: Box::new(ConfigError::UnknownKey {
+                key: "allowed_origins".into(),
+                suggestion: Some("allow_origins"),
+            }),
+            inherited: errors_inherited(&errors),
+        }]
+    );
+    assert_mentions(
+        &errors.to_string(),
+        &["routes[0]: unknown key `allowed_origins`: did you mean `allow_origins`?"],
+    );
+
+    // `path` is a route key's slip; `routes` is no route key.
+    let config: PolicyConfig =
+        serde_json::from_str(r#"{"routes": [{"paths": ["/a"]}, {"path": ["/b"], "routes": []}]}"#)
+            .unwrap();
+    let errors = config.build().unwrap_err();
+    let texts: Vec<String> = errors.errors().iter().map(ToString::to_string).collect();
+    assert_eq!(texts.len(), 3, "{texts:#?}");
+    assert_eq!(
+        texts[0], "routes[1]: unknown key `path`: did you mean `paths`?",
+        "{texts:#?}"
+    );
+    assert!(
+        texts[1].starts_with("routes[1]: unknown key `routes`; a route's keys are paths, "),
+        "{texts:#?}"
+    );
+    assert!(!texts[1].ends_with("routes"), "{texts:#?}");
+    assert_eq!(
+        texts[2],
+        "routes[1].paths: a route needs at least one path pattern, such as \"/api/*\" or \"/metrics\""
+    );
+}
+
+/// The `inherited` list of a policy's single route error.
+fn errors_inherited(errors: &ConfigErrors) -> Vec<&'static str> {
+    match &errors.errors()[0] {
+        ConfigError::Route { inherited, .. } => inherited.clone(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn route_errors_name_the_route_and_the_inherited_keys() {
+    // The route sets "*"; credentials come from the top level.
+    let (index, error, text) = only_route_error(
+        Policy::builder()
+            .allow_origins(["https://app.example"])
+            .allow_credentials(true)
+            .route(RouteConfig::new(["/a"]))
+            .route(RouteConfig::new(["/public/*"]).allow_origins(["*"])),
+    );
+    assert_eq!((index, error), (1, ConfigError::CredentialsWithAnyOrigin));
+    assert!(
+        text.starts_with("routes[1].allow_credentials = true cannot be combined"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(
+            "(allow_credentials inherited from the top level; set it in this route to override)"
+        ),
+        "{text}"
+    );
+
+    // The route sets credentials; "*" comes from the top level.
+    let (index, error, text) = only_route_error(
+        Policy::builder()
+            .allow_origins(["*"])
+            .route(RouteConfig::new(["/private/*"]).allow_credentials(true)),
+    );
+    assert_eq!((index, error), (0, ConfigError::CredentialsWithAnyOrigin));
+    assert_mentions(
+        &text,
+        &["routes[0].allow_credentials", "(allow_origins inherited"],
+    );
+
+    // Both from the route: nothing inherited to mention.
+    let (_, _, text) = only_route_error(
+        Policy::builder().route(
+            RouteConfig::new(["/a"])
+                .allow_origins(["*"])
+                .allow_credentials(true),
+        ),
+    );
+    assert!(!text.contains("inherited"), "{text}");
+
+    // A route's own invalid value.
+    let (index, error, text) = only_route_error(
+        Policy::builder().route(RouteConfig::new(["/a"]).allow_origins(["https://a.example/"])),
+    );
+    assert_eq!(index, 0);
+    assert!(
+        matches!(error, ConfigError::InvalidOrigin { .. }),
+        "{error:?}"
+    );
+    assert!(
+        text.starts_with("routes[0].allow_origins: \"https://a.example/\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_route_inheriting_the_lookup_under_its_own_any_origin() {
+    let (index, error, text) = only_route_error(
+        Policy::builder()
+            .allow_origins(["https://app.example"])
+            .allow_origin_lookup(true)
+            .route(RouteConfig::new(["/public/*"]).allow_origins(["*"])),
+    );
+    assert_eq!(
+        (index, error),
+        (
+            0,
+            ConfigError::AnyOriginWithOthers {
+                other: "allow_origin_lookup = true".into()
+            }
+        )
+    );
+    // Only the key that is part of the problem is named as inherited.
+    assert!(
+        text.ends_with(
+            "(allow_origin_lookup inherited from the top level; set it in this route to override)"
+        ),
+        "{text}"
+    );
+    // The fix the message suggests works.
+    Policy::builder()
+        .allow_origins(["https://app.example"])
+        .allow_origin_lookup(true)
+        .route(
+            RouteConfig::new(["/public/*"])
+                .allow_origins(["*"])
+                .allow_origin_lookup(false),
+        )
+        .build()
+        .unwrap();
+}
+
+#[test]
+fn route_lookup_errors() {
+    // The top level refers `null`; a route turning the lookup off must
+    // turn that off too.
+    let (index, error, text) = only_route_error(
+        Policy::builder()
+            .allow_origin_lookup(true)
+            .lookup_null_origin(true)
+            .route(RouteConfig::new(["/a"]).allow_origin_lookup(false)),
+    );
+    assert_eq!((index, error), (0, ConfigError::NullLookupWithoutLookup));
+    assert_mentions(&text, &["routes[0]", "(lookup_null_origin inherited"]);
+
+    let (index, error, _) = only_route_error(
+        Policy::builder()
+            .allow_origin_lookup(true)
+            .lookup_null_origin(true)
+            .route(RouteConfig::new(["/a"]).allow_credentials(true)),
+    );
+    assert_eq!((index, error), (0, ConfigError::CredentialsWithNullLookup));
+}
+
+#[test]
+fn a_problem_made_only_of_inherited_values_is_reported_once() {
+    let errors = Policy::builder()
+        .allow_origins(["*", "https://a.example/"])
+        .allow_credentials(true)
+        .route(RouteConfig::new(["/a"]))
+        .route(RouteConfig::new(["/b/*"]).allow_methods(["PUT"]))
+        .route(RouteConfig::new(["/c"]).max_age(5))
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        errors.errors(),
+        [
+            ConfigError::InvalidOrigin {
+                value: "https://a.example/".into(),
+                problem: OriginProblem::TrailingSlash,
+            },
+            ConfigError::AnyOriginWithOthers {
+                other: "https://a.example/".into()
+            },
+            ConfigError::CredentialsWithAnyOrigin,
+        ],
+        "{errors}"
+    );
+    assert!(!errors.to_string().contains("routes["), "{errors}");
+}
+
+#[test]
+fn every_route_problem_is_listed_at_once() {
+    let config: PolicyConfig = toml::from_str(
+        r#"
+        allow_origins = ["https://app.example"]
+
+        [[routes]]
+        paths = ["/a/"]
+
+        [[routes]]
+        paths = ["/b"]
+        alow_methods = ["PUT"]
+
+        [[routes]]
+        paths = ["/c"]
+        max_age = 100000
+        "#,
+    )
+    .unwrap();
+    let errors = config.build().unwrap_err();
+    let indices: Vec<usize> = errors
+        .errors()
+        .iter()
+        .map(|error| match error {
+            ConfigError::Route { index, .. } => *index,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(indices, [0, 1, 2], "{errors}");
+    let text = errors.to_string();
+    assert!(
+        text.starts_with("invalid CORS policy (3 problems):"),
+        "{text}"
+    );
+    assert_mentions(
+        &text,
+        &[
+            "routes[0].paths: \"/a/\"",
+            "routes[1]: unknown key `alow_methods`: did you mean `allow_methods`?",
+            "routes[2].max_age: 100000 is out of range",
+        ],
+    );
+
+    // Through serde, the same list.
+    let error = toml::from_str::<Policy>(
+        r#"
+        allow_origins = ["https://app.example/"]
+        [[routes]]
+        paths = ["a"]
+        [[routes]]
+        paths = ["/b"]
+        allow_methods = ["get"]
+        "#,
+    )
+    .unwrap_err()
+    .to_string();
+    assert_mentions(
+        &error,
+        &[
+            "3 problems",
+            "allow_origins: \"https://app.example/\"",
+            "routes[0].paths: \"a\"",
+            "routes[1].allow_methods: \"get\"",
+        ],
+    );
 }
