@@ -67,7 +67,12 @@
 //!   into `Vary`. For a request it did not reroute it asks the policy
 //!   again (the same request, so the same decision): evaluating allocates
 //!   nothing, and costs less than keeping the decision in the request-local
-//!   cache; the request's `Origin` is echoed without a copy.
+//!   cache; the request's `Origin` is echoed without a copy. When the
+//!   policy is a [`SharedPolicy`], or an [origin
+//!   lookup](#origins-from-a-database) is configured, `on_request` keeps
+//!   the policy it read (and the lookup's verdict) in the request-local
+//!   cache, and `on_response` decides with those, so that a policy
+//!   replaced in between never mixes into the request's answer.
 //!
 //! A request to the internal path that the fairing did not reroute is
 //! forwarded, so it meets the application's routes or its 404 as any
@@ -94,14 +99,144 @@
 //!
 //! or, from the environment, `ROCKET_CORS='{allow_origins=["https://app.example.com"]}'`.
 //! A missing table or an invalid policy stops the launch, with every
-//! problem logged.
+//! problem logged. Per-path rules are `routes` of the same table:
+//!
+//! ```toml
+//! [[default.cors.routes]]
+//! paths = ["/public/*"]
+//! allow_origins = ["*"]
+//! ```
+//!
+//! # Replacing the policy while serving
+//!
+//! [`Cors::new`] takes a [`Policy`] or a [`SharedPolicy`]. To reload the
+//! `cors` table while serving, read it with [`Cors::policy_from_figment`]
+//! (the reading [`Cors::fairing`] does), attach `Cors::new(shared.clone())`
+//! instead of `Cors::fairing()`, manage the handle, and call
+//! [`replace`](SharedPolicy::replace) from an endpoint or a task: every
+//! request that starts afterwards is answered by the new policy, and a
+//! request under way finishes with the one it read.
+//!
+//! ```
+//! use cors_core::SharedPolicy;
+//! use cors_rocket::Cors;
+//! use rocket::figment::Figment;
+//! use rocket::figment::providers::{Format, Toml};
+//! use rocket::http::{Header, Status};
+//! use rocket::local::blocking::Client;
+//! use rocket::State;
+//!
+//! /// The configuration as it is now. An application reads its sources
+//! /// again: `rocket::Config::figment()` (Rocket.toml and `ROCKET_*`).
+//! fn configuration(origin: &str) -> Figment {
+//!     let table = format!("[default.cors]\nallow_origins = [\"{origin}\"]");
+//!     rocket::Config::figment().merge(Toml::string(&table).nested())
+//! }
+//!
+//! #[rocket::post("/admin/reload-cors")]
+//! fn reload(shared: &State<SharedPolicy>) -> Result<&'static str, (Status, String)> {
+//!     let figment = configuration("https://b.example");
+//!     let policy = Cors::policy_from_figment(&figment)
+//!         .map_err(|error| (Status::InternalServerError, error.to_string()))?;
+//!     shared.replace(policy);
+//!     Ok("reloaded")
+//! }
+//!
+//! #[rocket::get("/")]
+//! fn index() -> &'static str {
+//!     "index"
+//! }
+//!
+//! let figment = configuration("https://a.example");
+//! let policy = Cors::policy_from_figment(&figment).expect("a valid cors table");
+//! let shared = SharedPolicy::new(policy);
+//! let rocket = rocket::custom(figment)
+//!     .manage(shared.clone())
+//!     .attach(Cors::new(shared))
+//!     .mount("/", rocket::routes![index, reload]);
+//! let client = Client::tracked(rocket).expect("valid rocket");
+//!
+//! let from_b = || client.get("/").header(Header::new("Origin", "https://b.example"));
+//! assert!(!from_b().dispatch().headers().contains("access-control-allow-origin"));
+//! assert_eq!(client.post("/admin/reload-cors").dispatch().status(), Status::Ok);
+//! let response = from_b().dispatch();
+//! assert_eq!(
+//!     response.headers().get_one("access-control-allow-origin"),
+//!     Some("https://b.example")
+//! );
+//! ```
+//!
+//! # Origins from a database
+//!
+//! When the allowed origins live in a database (a tenant's own domain,
+//! say), set `allow_origin_lookup` in the policy and give the fairing an
+//! [`OriginLookup`] with [`Cors::origin_lookup`] (or
+//! [`FromConfig::origin_lookup`] with [`Cors::fairing`]). The lookup is
+//! asked in `on_request` only about an origin that no rule of the policy
+//! allows, and never for requests without `Origin`, for malformed origins
+//! or for `null` (unless the policy sets `lookup_null_origin`). A
+//! [`VerdictCache`] keeps its verdicts, so that an origin's requests do not
+//! each query the database; a cached verdict is used without awaiting.
+//!
+//! The lookup fails closed: an error, a timeout or a panic refuses the
+//! origin (a preflight gets 403, an actual request runs without CORS
+//! headers), is logged with `tracing::warn!`, and the server keeps serving.
+//!
+//! [`VerdictCache`]: cors_core::VerdictCache
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! use cors_core::{OriginLookup, Policy, VerdictCache};
+//! use cors_rocket::Cors;
+//! use rocket::http::Header;
+//! use rocket::local::blocking::Client;
+//!
+//! /// Stands in for `SELECT 1 FROM tenants WHERE origin = $1`.
+//! async fn tenant_exists(origin: &str) -> Result<bool, std::io::Error> {
+//!     Ok(origin == "https://shop.tenant.example")
+//! }
+//!
+//! #[rocket::get("/")]
+//! fn index() -> &'static str {
+//!     "index"
+//! }
+//!
+//! let policy = Policy::builder()
+//!     .allow_origins(["https://app.example.com"])
+//!     .allow_origin_lookup(true)
+//!     .build()
+//!     .unwrap();
+//! let lookup = OriginLookup::new(|origin: String, _request| async move {
+//!     tenant_exists(&origin).await
+//! })
+//! .timeout(Duration::from_millis(500))
+//! .cache(VerdictCache::new(10_000).allowed_for(Duration::from_secs(300)));
+//!
+//! let rocket = rocket::build()
+//!     .mount("/", rocket::routes![index])
+//!     .attach(Cors::new(policy).origin_lookup(lookup));
+//! let client = Client::tracked(rocket).expect("valid rocket");
+//! let response = client
+//!     .get("/")
+//!     .header(Header::new("Origin", "https://shop.tenant.example"))
+//!     .dispatch();
+//! assert_eq!(
+//!     response.headers().get_one("access-control-allow-origin"),
+//!     Some("https://shop.tenant.example")
+//! );
+//! assert_eq!(response.headers().get_one("vary"), Some("Origin"));
+//! ```
 
 #![forbid(unsafe_code)]
 
 use std::borrow::Cow;
 use std::io::Cursor;
 
-use cors_core::{Action, Decision, Policy, PolicyConfig, RequestParts, ResponseHeader, Vary};
+use cors_core::{
+    Action, Decision, OriginLookup, OriginQuery, Policy, PolicyConfig, PolicyGuard, PolicySource,
+    RequestParts, ResponseHeader, SharedPolicy, Vary, Verdict,
+};
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::figment::Figment;
 use rocket::http::uri::Origin;
@@ -113,10 +248,11 @@ pub use cors_core;
 
 /// The CORS fairing.
 ///
-/// Cloning is cheap (the policy is shared).
+/// Cloning is cheap (the policy and the lookup are shared).
 #[derive(Debug, Clone)]
 pub struct Cors {
-    policy: Policy,
+    source: PolicySource,
+    lookup: Option<OriginLookup>,
 }
 
 impl Cors {
@@ -130,9 +266,25 @@ impl Cors {
     /// The configuration key [`Cors::fairing`] reads.
     pub const CONFIG_KEY: &'static str = "cors";
 
-    /// A fairing applying `policy`.
-    pub fn new(policy: Policy) -> Self {
-        Cors { policy }
+    /// A fairing applying `policy`: a [`Policy`], or a [`SharedPolicy`]
+    /// that may be replaced while serving (each request reads it once and
+    /// is answered by what it read; see [Replacing the
+    /// policy](crate#replacing-the-policy-while-serving)).
+    pub fn new(policy: impl Into<PolicySource>) -> Self {
+        Cors {
+            source: policy.into(),
+            lookup: None,
+        }
+    }
+
+    /// Asks `lookup` about the origins the policy refers to it
+    /// (`allow_origin_lookup`); see [Origins from a
+    /// database](crate#origins-from-a-database). Without it, such origins
+    /// are refused.
+    #[must_use]
+    pub fn origin_lookup(mut self, lookup: OriginLookup) -> Self {
+        self.lookup = Some(lookup);
+        self
     }
 
     /// A fairing that reads the policy from the `cors` table of Rocket's
@@ -154,7 +306,7 @@ impl Cors {
     /// assert!(matches!(error.kind(), rocket::error::ErrorKind::FailedFairings(_)));
     /// ```
     pub fn fairing() -> FromConfig {
-        FromConfig { _private: () }
+        FromConfig { lookup: None }
     }
 
     /// Reads and validates the `cors` table of `figment`.
@@ -173,18 +325,38 @@ impl Cors {
     /// assert!(error.problems()[0].contains("allow_credentials"));
     /// ```
     pub fn from_figment(figment: &Figment) -> Result<Cors, ConfigError> {
+        Self::policy_from_figment(figment).map(Cors::new)
+    }
+
+    /// Reads and validates the `cors` table of `figment`, as
+    /// [`Cors::fairing`] does: for an application that keeps the policy in
+    /// a [`SharedPolicy`] and reads the table again to replace it (see
+    /// [Replacing the policy](crate#replacing-the-policy-while-serving)).
+    pub fn policy_from_figment(figment: &Figment) -> Result<Policy, ConfigError> {
         if !figment.contains(Self::CONFIG_KEY) {
             return Err(ConfigError::Missing);
         }
         let config: PolicyConfig = figment
             .extract_inner(Self::CONFIG_KEY)
             .map_err(|e| ConfigError::Extract(Box::new(e)))?;
-        config.build().map(Cors::new).map_err(ConfigError::Policy)
+        config.build().map_err(ConfigError::Policy)
     }
 
-    /// The policy this fairing applies.
-    pub fn policy(&self) -> &Policy {
-        &self.policy
+    /// The policy in force now.
+    pub fn policy(&self) -> PolicyGuard<'_> {
+        self.source.load()
+    }
+
+    /// Where the fairing reads the policy.
+    pub fn source(&self) -> &PolicySource {
+        &self.source
+    }
+
+    /// Whether `on_response` must use what `on_request` read rather than
+    /// decide again: when the policy may be replaced in between, or the
+    /// decision depended on the lookup.
+    fn keeps_policy(&self) -> bool {
+        self.lookup.is_some() || self.source.shared().is_some()
     }
 
     /// The internal route, for every method Rocket knows.
@@ -216,6 +388,12 @@ impl From<Policy> for Cors {
     }
 }
 
+impl From<SharedPolicy> for Cors {
+    fn from(policy: SharedPolicy) -> Self {
+        Cors::new(policy)
+    }
+}
+
 #[rocket::async_trait]
 impl Fairing for Cors {
     fn info(&self) -> Info {
@@ -230,15 +408,53 @@ impl Fairing for Cors {
     }
 
     async fn on_request(&self, req: &mut Request<'_>, _data: &mut Data<'_>) {
-        let decision = evaluate(&self.policy, req);
-        log_refusal(&decision, req);
-        // Only an answer is kept: `on_response` decides a forwarded
-        // request again, which costs less than keeping its decision.
-        if let Action::Respond { .. } = decision.action() {
-            let stash = Stash::from_decision(&decision);
-            req.local_cache(|| Rerouted(Some(stash)));
-            if let Ok(uri) = Origin::parse(Self::ANSWER_PATH) {
-                req.set_uri(uri);
+        if !self.keeps_policy() {
+            let policy = self.source.load();
+            let decision = evaluate(&policy, req);
+            log_refusal(&decision, req);
+            // Only an answer is kept: `on_response` decides a forwarded
+            // request again, with the same fixed policy, which costs less
+            // than keeping its decision.
+            if let Action::Respond { .. } = decision.action() {
+                let stash = Stash::from_decision(&decision);
+                reroute(req, stash);
+            }
+            return;
+        }
+        // Read once, and kept for `on_response`: a `replace` in between
+        // must not mix two policies in one answer.
+        let policy = self.source.current();
+        let (answer, verdict) = {
+            let parts = request_parts(req);
+            let (decision, verdict) = match &self.lookup {
+                None => (policy.evaluate(&parts), None),
+                Some(lookup) => {
+                    let decision = policy.evaluate_with_lookup(&parts);
+                    match decision.lookup() {
+                        None => (decision, None),
+                        Some(query) => {
+                            let verdict = match lookup.cached(query.origin()) {
+                                Some(verdict) => verdict,
+                                None => lookup.decide(query, tokio::time::sleep).await,
+                            };
+                            warn_if_failed(&verdict, query);
+                            let allowed = verdict.is_allowed();
+                            (policy.resolve_lookup(&parts, allowed), Some(allowed))
+                        }
+                    }
+                }
+            };
+            log_refusal(&decision, req);
+            let answer = match decision.action() {
+                Action::Respond { .. } => Some(Stash::from_decision(&decision)),
+                Action::Forward | Action::Lookup => None,
+            };
+            (answer, verdict)
+        };
+        match answer {
+            Some(stash) => reroute(req, stash),
+            None => {
+                req.local_cache(|| Kept(Some(Read { policy, verdict })));
             }
         }
     }
@@ -265,10 +481,33 @@ impl Fairing for Cors {
                 return;
             }
         }
-        // Any other request: the same request as in `on_request`, so the
-        // same decision. The request's own `Origin` is echoed without a
-        // copy.
-        let decision = evaluate(&self.policy, req);
+        // Any other request: the same request as in `on_request`, with the
+        // same policy (and the lookup's verdict), so the same decision.
+        let kept = if self.keeps_policy() {
+            req.local_cache(|| Kept(None)).0.as_ref()
+        } else {
+            None
+        };
+        let parts = request_parts(req);
+        let guard;
+        let decision = match kept {
+            Some(Read {
+                policy,
+                verdict: Some(allowed),
+            }) => policy.resolve_lookup(&parts, *allowed),
+            Some(Read {
+                policy,
+                verdict: None,
+            }) => policy.evaluate(&parts),
+            // A fixed policy; or a request `on_request` never saw (Rocket
+            // answered it before the fairings ran), decided without
+            // asking the lookup.
+            None => {
+                guard = self.source.load();
+                guard.evaluate(&parts)
+            }
+        };
+        // The request's own `Origin` is echoed without a copy.
         let origin = req.headers().get_one("origin");
         for &(name, value) in decision.headers() {
             let value = match origin {
@@ -278,6 +517,26 @@ impl Fairing for Cors {
             add_header(res, name, value);
         }
         merge_vary(res, decision.vary());
+    }
+}
+
+/// Keeps `stash`, the engine's answer, and sends the request to the
+/// internal route that answers it.
+fn reroute(req: &mut Request<'_>, stash: Stash) {
+    req.local_cache(|| Rerouted(Some(stash)));
+    if let Ok(uri) = Origin::parse(Cors::ANSWER_PATH) {
+        req.set_uri(uri);
+    }
+}
+
+/// Logs a lookup that failed (the origin is refused).
+fn warn_if_failed(verdict: &Verdict, query: OriginQuery<'_>) {
+    if let Verdict::Failed(error) = verdict {
+        tracing::warn!(
+            origin = %query.origin(),
+            reason = %error,
+            "CORS origin lookup failed; origin refused"
+        );
     }
 }
 
@@ -305,6 +564,19 @@ fn merge_vary(res: &mut Response<'_>, vary: Vary) {
 #[derive(Debug)]
 struct Rerouted(Option<Stash>);
 
+/// In the request-local cache, for a forwarded request when the fairing
+/// [keeps the policy](Cors::keeps_policy): what `on_request` read; `None`
+/// for a request it never saw.
+#[derive(Debug)]
+struct Kept(Option<Read>);
+
+/// The policy a request read, and the lookup's verdict when it was asked.
+#[derive(Debug)]
+struct Read {
+    policy: Policy,
+    verdict: Option<bool>,
+}
+
 /// What the fairing keeps of an answer between the request and the
 /// response.
 #[derive(Debug)]
@@ -320,7 +592,7 @@ impl Stash {
         Stash {
             respond: match decision.action() {
                 Action::Respond { status, body } => Some((status, body)),
-                Action::Forward => None,
+                Action::Forward | Action::Lookup => None,
             },
             headers: decision
                 .headers()
@@ -334,6 +606,11 @@ impl Stash {
 
 /// Asks the policy about a request: pure, no allocation.
 fn evaluate<'a>(policy: &'a Policy, req: &'a Request<'_>) -> Decision<'a> {
+    policy.evaluate(&request_parts(req))
+}
+
+/// What the engine reads of a request.
+fn request_parts<'a>(req: &'a Request<'_>) -> RequestParts<'a> {
     let mut parts = RequestParts::new(req.method().as_str()).with_path(req.uri().path().as_str());
     let headers = req.headers();
     for value in headers.get("origin") {
@@ -350,7 +627,7 @@ fn evaluate<'a>(policy: &'a Policy, req: &'a Request<'_>) -> Decision<'a> {
             }
         }
     }
-    policy.evaluate(&parts)
+    parts
 }
 
 /// Logs a refusal at debug level.
@@ -404,7 +681,17 @@ impl Handler for Answer {
 /// configuration on ignite, then attaches [`Cors`] with it.
 #[derive(Debug)]
 pub struct FromConfig {
-    _private: (),
+    lookup: Option<OriginLookup>,
+}
+
+impl FromConfig {
+    /// Gives the attached [`Cors`] an origin lookup, for a configuration
+    /// that sets `allow_origin_lookup` (see [`Cors::origin_lookup`]).
+    #[must_use]
+    pub fn origin_lookup(mut self, lookup: OriginLookup) -> Self {
+        self.lookup = Some(lookup);
+        self
+    }
 }
 
 #[rocket::async_trait]
@@ -418,7 +705,10 @@ impl Fairing for FromConfig {
 
     async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
         match Cors::from_figment(rocket.figment()) {
-            Ok(cors) => Ok(rocket.attach(cors)),
+            Ok(mut cors) => {
+                cors.lookup = self.lookup.clone();
+                Ok(rocket.attach(cors))
+            }
             Err(error) => {
                 for problem in error.problems() {
                     tracing::error!("invalid CORS configuration: {problem}");

@@ -277,3 +277,154 @@ fn invalid_or_missing_configuration_stops_the_launch() {
     assert!(matches!(error, ConfigError::Extract(_)));
     assert!(error.to_string().contains("allow_origins"), "{error}");
 }
+
+#[get("/public/<_path..>")]
+fn public(_path: std::path::PathBuf) -> &'static str {
+    "public"
+}
+
+#[test]
+fn routes_from_rocket_toml() {
+    let figment = base()
+        .merge(
+            Toml::string(
+                r#"
+                [default.cors]
+                allow_origins = ["https://app.example"]
+                allow_credentials = true
+
+                [[default.cors.routes]]
+                paths = ["/public/*"]
+                allow_origins = ["*"]
+                allow_credentials = false
+                "#,
+            )
+            .nested(),
+        )
+        .merge(("log_level", "off"));
+    let rocket = rocket::custom(figment)
+        .manage(Calls::default())
+        .mount("/", routes![items, public])
+        .attach(Cors::fairing());
+    let client = Client::tracked(rocket).expect("a valid policy");
+    let get = |path, origin| {
+        client
+            .get(path)
+            .header(Header::new("Origin", origin))
+            .dispatch()
+    };
+
+    // The route's own rule.
+    let response = get("/public/logo.png", "https://other.example");
+    assert_eq!(values(&response, "access-control-allow-origin"), ["*"]);
+    assert!(values(&response, "access-control-allow-credentials").is_empty());
+    assert_eq!(response.into_string().as_deref(), Some("public"));
+    // Elsewhere, the top-level rule.
+    let response = get("/items", "https://other.example");
+    assert!(values(&response, "access-control-allow-origin").is_empty());
+    let response = get("/items", APP);
+    assert_eq!(values(&response, "access-control-allow-origin"), [APP]);
+    assert_eq!(
+        values(&response, "access-control-allow-credentials"),
+        ["true"]
+    );
+    // A path that may mean another one gets no grant under routes.
+    let response = get("/public/%2e%2e/items", APP);
+    assert!(values(&response, "access-control-allow-origin").is_empty());
+    // Preflights follow the same selection.
+    let response = client
+        .options("/public/x")
+        .header(Header::new("Origin", "https://other.example"))
+        .header(Header::new("Access-Control-Request-Method", "GET"))
+        .dispatch();
+    assert_eq!(response.status(), Status::NoContent);
+    assert_eq!(values(&response, "access-control-allow-origin"), ["*"]);
+    let response = client
+        .options("/items")
+        .header(Header::new("Origin", "https://other.example"))
+        .header(Header::new("Access-Control-Request-Method", "GET"))
+        .dispatch();
+    assert_eq!(response.status(), Status::Forbidden);
+}
+
+#[test]
+fn an_invalid_route_stops_the_launch() {
+    let figment = base().merge(
+        Toml::string(
+            r#"
+            [default.cors]
+            allow_origins = ["https://app.example"]
+
+            [[default.cors.routes]]
+            paths = ["/public/*"]
+            allow_origins = ["*"]
+
+            [[default.cors.routes]]
+            paths = ["/public/*"]
+            allow_origins = ["https://app.example"]
+            "#,
+        )
+        .nested(),
+    );
+    let error = launch(figment.clone()).expect_err("refused");
+    assert!(matches!(
+        error.kind(),
+        rocket::error::ErrorKind::FailedFairings(_)
+    ));
+    let problems = Cors::from_figment(&figment.select("default"))
+        .expect_err("invalid")
+        .problems();
+    assert!(
+        problems.iter().any(|p| p.contains("/public/*")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn a_configured_lookup_comes_from_code() {
+    let calls = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
+    let lookup = cors_core::OriginLookup::new(move |origin: String, _request| {
+        counted.fetch_add(1, Ordering::SeqCst);
+        async move { Ok::<_, String>(origin == "https://tenant.example") }
+    });
+    let figment = base()
+        .merge(
+            Toml::string(
+                r#"
+                [default.cors]
+                allow_origins = ["https://app.example"]
+                allow_origin_lookup = true
+                "#,
+            )
+            .nested(),
+        )
+        .merge(("log_level", "off"));
+    let rocket = rocket::custom(figment)
+        .manage(Calls::default())
+        .mount("/", routes![items])
+        .attach(Cors::fairing().origin_lookup(lookup));
+    let client = Client::tracked(rocket).expect("a valid policy");
+    for (origin, allowed) in [
+        ("https://tenant.example", true),
+        ("https://other.example", false),
+    ] {
+        let response = client
+            .get("/items")
+            .header(Header::new("Origin", origin))
+            .dispatch();
+        let expected: &[&str] = if allowed { &[origin] } else { &[] };
+        assert_eq!(values(&response, "access-control-allow-origin"), expected);
+        assert_eq!(values(&response, "vary"), ["Origin"]);
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    assert_eq!(
+        client
+            .rocket()
+            .state::<Calls>()
+            .expect("managed")
+            .0
+            .load(Ordering::SeqCst),
+        2
+    );
+}
