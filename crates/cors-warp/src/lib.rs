@@ -62,14 +62,18 @@
 //!
 //! The wrapper runs first, before any of the wrapped routes:
 //!
-//! 1. It reads the request's method, path and headers and evaluates the
-//!    policy. A preflight, or a refusal with `block_disallowed_origins`, is
-//!    answered right there; the wrapped filter never runs. So preflights to
-//!    any path are answered, even where no route matches.
+//! 1. It reads the policy (once per request), the request's method, path
+//!    and headers, and evaluates the policy. A preflight, or a refusal with
+//!    `block_disallowed_origins`, is answered right there; the wrapped
+//!    filter never runs. So preflights to any path are answered, even where
+//!    no route matches.
 //! 2. Otherwise the wrapped filter runs. Its reply, or its rejection turned
 //!    into the response warp would have sent (see [`rejection_response`]),
 //!    gets the decision's headers with
 //!    [`Decision::apply_to_http`](cors_core::Decision::apply_to_http).
+//!
+//! The path is the one warp received, without the query: a policy's
+//! `[[routes]]` are selected by it.
 //!
 //! The result never rejects: its error type is [`Infallible`]. Put
 //! [`Filter::recover`] *inside* the wrapper (`routes.recover(handle)` then
@@ -81,51 +85,150 @@
 //! afterwards, outside it, so a browser sees a CORS error instead of the
 //! 404 or 400 (warp issue #518).
 //!
+//! # Origins from a database
+//!
+//! A policy with `allow_origin_lookup = true` refers the origins none of
+//! its rules allow to the application, through an
+//! [`OriginLookup`] given to [`Cors::origin_lookup`]. The lookup is asked
+//! only for CORS requests whose origin is well-formed and not allowed
+//! statically, once per request (at most once per origin while a
+//! [`VerdictCache`](cors_core::VerdictCache) remembers it); an error, a
+//! timeout or a panic refuses the origin (a preflight gets 403, an actual
+//! request runs without CORS headers) and is logged at `WARN`, and the
+//! server goes on serving.
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! use cors_core::{OriginLookup, Policy, VerdictCache};
+//! use warp::Filter;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), cors_core::ConfigErrors> {
+//! let policy = Policy::builder()
+//!     .allow_origins(["https://app.example.com"])
+//!     .allow_origin_lookup(true)
+//!     .build()?;
+//! // In an application: a query on the tenants table.
+//! let lookup = OriginLookup::new(|origin: String, _request| async move {
+//!     Ok::<_, std::io::Error>(origin.ends_with(".tenant.example"))
+//! })
+//! .timeout(Duration::from_millis(200))
+//! .cache(VerdictCache::new(10_000).allowed_for(Duration::from_secs(300)));
+//!
+//! let items = warp::path("items").map(|| "items");
+//! let routes = cors_warp::cors(policy).origin_lookup(lookup).wrap(items);
+//!
+//! let response = warp::test::request()
+//!     .path("/items")
+//!     .header("origin", "https://shop.tenant.example")
+//!     .reply(&routes)
+//!     .await;
+//! assert_eq!(response.headers()["access-control-allow-origin"], "https://shop.tenant.example");
+//! assert_eq!(response.headers()["vary"], "Origin");
+//!
+//! let response = warp::test::request()
+//!     .path("/items")
+//!     .header("origin", "https://evil.example")
+//!     .reply(&routes)
+//!     .await;
+//! assert!(response.headers().get("access-control-allow-origin").is_none());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The lookup's timeout uses `tokio::time`: the runtime needs its timer
+//! (`#[tokio::main]` enables it).
+//!
+//! # Changing the policy while serving
+//!
+//! [`cors`] takes a [`Policy`] or a
+//! [`SharedPolicy`](cors_core::SharedPolicy). Every clone of a
+//! `SharedPolicy` sees its `replace` at once; each request reads the policy
+//! once, without a lock, and is answered by that policy from start to end.
+//!
+//! ```
+//! use cors_core::{Policy, SharedPolicy};
+//! use warp::Filter;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), cors_core::ConfigErrors> {
+//! let shared = SharedPolicy::new(Policy::builder().allow_origins(["https://a.example"]).build()?);
+//! let routes = cors_warp::cors(&shared).wrap(warp::any().map(|| "hello"));
+//!
+//! let request = || warp::test::request().header("origin", "https://b.example");
+//! let response = request().reply(&routes).await;
+//! assert!(response.headers().get("access-control-allow-origin").is_none());
+//!
+//! // e.g. after the configuration file changed:
+//! shared.replace(Policy::builder().allow_origins(["https://b.example"]).build()?);
+//! let response = request().reply(&routes).await;
+//! assert_eq!(response.headers()["access-control-allow-origin"], "https://b.example");
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Cost
 //!
 //! warp gives filters no borrowed access to the request, so the wrapper
 //! clones the header map of a CORS request (one with `Origin`) once, to
-//! decide; a request without `Origin` costs one header lookup (its
-//! headers are decided once, when the wrapper is built). The
+//! decide. A request without `Origin` costs one header lookup when the
+//! policy is a fixed one without routes (its headers are decided once,
+//! when the wrapper is built); otherwise the policy is read and evaluated
+//! for its method and path. The
 //! decision is made once, before the wrapped filter runs: what its
 //! response needs is kept
 //! ([`ForwardHeaders`](cors_core::ForwardHeaders): reference-counted
 //! values, the request's own `Origin` among them) and the header map
 //! dropped. Per request the policy handle is cloned (a reference count);
-//! nothing is boxed.
+//! nothing is boxed. An answer the wrapper decides where the wrapped filter
+//! would otherwise run (a refusal with `block_disallowed_origins` from a
+//! shared policy, a policy with routes or a lookup) leaves that branch as a
+//! rejection, which warp boxes.
 //!
 //! # Logging
 //!
 //! Refused CORS requests are logged with `tracing` at `DEBUG` level, with
 //! the engine's typed reason in the `refusal` field (request bytes escaped).
+//! Failed origin lookups are logged at `WARN` (origin and reason).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 use std::convert::Infallible;
-use std::future::{Ready, ready};
+use std::future::{Future, Ready, ready};
+use std::sync::Mutex;
 
-use cors_core::{Policy, RequestParts};
+use cors_core::{Decision, OriginLookup, Policy, PolicySource, RequestParts, Verdict};
 use http::{HeaderMap, Method, StatusCode};
 use warp::filters::path::FullPath;
 use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
+/// The lookup slot of a [`Cors`] without an origin lookup (the default):
+/// every decision is made at once, as it always was.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NoLookup;
+
 /// Applies a CORS [`Policy`] to a warp filter. See the [crate docs](crate).
+///
+/// `L` is [`NoLookup`] unless [`origin_lookup`](Cors::origin_lookup) gave
+/// it an [`OriginLookup`].
 #[derive(Debug, Clone)]
-pub struct Cors {
-    policy: Policy,
+pub struct Cors<L = NoLookup> {
+    source: PolicySource,
+    lookup: L,
 }
 
 impl Cors {
-    /// A wrapper applying `policy`.
-    pub fn new(policy: Policy) -> Self {
-        Cors { policy }
-    }
-
-    /// The policy this wrapper applies.
-    pub fn policy(&self) -> &Policy {
-        &self.policy
+    /// A wrapper applying `policy`: a [`Policy`], or a
+    /// [`SharedPolicy`](cors_core::SharedPolicy) that may be replaced while
+    /// serving.
+    pub fn new(policy: impl Into<PolicySource>) -> Self {
+        Cors {
+            source: policy.into(),
+            lookup: NoLookup,
+        }
     }
 
     /// Wraps `filter`: the result answers preflights and refusals itself,
@@ -148,53 +251,148 @@ impl Cors {
         R: Reply,
         E: FilterError,
     {
-        // A request without `Origin` is not a CORS request; what its
-        // response gets depends on the policy alone, so it is decided once,
-        // here, and such a request costs a header lookup.
-        let not_cors = self
-            .policy
-            .evaluate(&RequestParts::new("GET"))
-            .forward_headers(None);
-        let plain = warp::header::optional::<Present>("origin")
-            .and_then(|origin: Option<Present>| {
-                ready(match origin {
-                    None => Ok(()),
-                    Some(Present) => Err(warp::reject::not_found()),
-                })
-            })
-            .untuple_one()
-            .and(E::into_responses(filter.clone()))
-            .map(move |response| Forward(not_cors.clone()).apply(response));
-        let policy = self.policy.clone();
-        let request = warp::any()
-            .map(move || policy.clone())
-            .and(warp::method())
-            .and(warp::path::full())
-            .and(warp::header::headers_cloned().map(Some))
-            .map(Incoming::new);
-        // Which requests the engine may answer itself: preflights, and
-        // with `block_disallowed_origins` any CORS request. The others are
-        // not read twice: they go straight to `forwarded`.
-        let answers_actual = answers_actual_requests(&self.policy);
-        let answerable = warp::method()
-            .and(present("origin"))
-            .and(present("access-control-request-method"))
-            .and_then(move |method: Method, origin, request_method| {
-                let preflight = method == Method::OPTIONS && origin && request_method;
-                ready(if preflight || (origin && answers_actual) {
-                    Ok(())
-                } else {
-                    Err(warp::reject::not_found())
-                })
-            })
-            .untuple_one();
-        let answered = answerable.and(request.clone()).and_then(Incoming::answer);
-        let forwarded = request
-            .map(Incoming::forward)
-            .and(E::into_responses(filter))
-            .map(|forward: Forward, response| forward.apply(response));
-        plain.or(answered).unify().or(forwarded).unify()
+        wrap(&self.source, NoLookup, filter)
     }
+}
+
+impl Cors<OriginLookup> {
+    /// Like [`Cors::wrap`]; a request whose origin the policy refers to the
+    /// lookup waits for its verdict (or the cached one) before `filter`
+    /// runs or the wrapper answers.
+    pub fn wrap<F, R, E>(
+        &self,
+        filter: F,
+    ) -> impl Filter<Extract = (Response,), Error = Infallible>
+    + Clone
+    + Send
+    + Sync
+    + 'static
+    + use<F, R, E>
+    where
+        F: Filter<Extract = (R,), Error = E> + Clone + Send + Sync + 'static,
+        R: Reply,
+        E: FilterError,
+    {
+        wrap(&self.source, self.lookup.clone(), filter)
+    }
+}
+
+impl<L> Cors<L> {
+    /// Asks `lookup` about the origins the policy refers to it
+    /// (`allow_origin_lookup`). See
+    /// [Origins from a database](crate#origins-from-a-database).
+    pub fn origin_lookup(self, lookup: OriginLookup) -> Cors<OriginLookup> {
+        Cors {
+            source: self.source,
+            lookup,
+        }
+    }
+
+    /// The policy in force now.
+    pub fn policy(&self) -> Policy {
+        self.source.current()
+    }
+}
+
+/// The wrapper, for either kind of lookup slot.
+fn wrap<D, F, R, E>(
+    source: &PolicySource,
+    decide: D,
+    filter: F,
+) -> impl Filter<Extract = (Response,), Error = Infallible>
++ Clone
++ Send
++ Sync
++ 'static
++ use<D, F, R, E>
+where
+    D: Decide,
+    F: Filter<Extract = (R,), Error = E> + Clone + Send + Sync + 'static,
+    R: Reply,
+    E: FilterError,
+{
+    // A fixed policy without routes answers every request without
+    // `Origin` alike, and answers actual requests itself either always or
+    // never: both are decided once, here.
+    let fixed = match source.shared() {
+        None => Some(source.current()).filter(|policy| !policy.has_routes()),
+        Some(_) => None,
+    };
+    // A request without `Origin` is not a CORS request; what its response
+    // gets depends on the policy and the path alone.
+    let not_cors = fixed.as_ref().map(|policy| {
+        Forward(
+            policy
+                .evaluate(&RequestParts::new("GET"))
+                .forward_headers(None),
+        )
+    });
+    let fixed_not_cors =
+        warp::any().and_then(move || ready(not_cors.clone().ok_or_else(warp::reject::not_found)));
+    let plain_source = source.clone();
+    let read_not_cors =
+        warp::method()
+            .and(warp::path::full())
+            .map(move |method: Method, path: FullPath| {
+                let policy = plain_source.load();
+                let request = RequestParts::new(method.as_str()).with_path(path.as_str());
+                Forward(policy.evaluate(&request).forward_headers(None))
+            });
+    let plain = warp::header::optional::<Present>("origin")
+        .and_then(|origin: Option<Present>| {
+            ready(match origin {
+                None => Ok(()),
+                Some(Present) => Err(warp::reject::not_found()),
+            })
+        })
+        .untuple_one()
+        .and(fixed_not_cors.or(read_not_cors).unify())
+        .and(E::into_responses(filter.clone()))
+        .map(|forward: Forward, response| forward.apply(response));
+
+    // The policy is read once per CORS request, and that policy decides
+    // everything about it.
+    let source = source.clone();
+    let request = warp::any()
+        .map(move || source.current())
+        .and(warp::method())
+        .and(warp::path::full())
+        .and(warp::header::headers_cloned().map(Some))
+        .map(Incoming::new);
+    // Which requests the wrapper answers before running the filter:
+    // preflights, and, for a fixed policy that blocks disallowed origins,
+    // any CORS request (which it then decides twice if allowed). Any other
+    // refusal to answer is found by `forwarded` and carried out of it as
+    // a rejection.
+    let answers_actual = !D::ASKS && fixed.as_ref().is_some_and(answers_actual_requests);
+    let answerable = warp::method()
+        .and(present("origin"))
+        .and(present("access-control-request-method"))
+        .and_then(move |method: Method, origin, request_method| {
+            let preflight = method == Method::OPTIONS && origin && request_method;
+            ready(if preflight || (origin && answers_actual) {
+                Ok(())
+            } else {
+                Err(warp::reject::not_found())
+            })
+        })
+        .untuple_one();
+    let answering = decide.clone();
+    let answered = answerable
+        .and(request.clone())
+        .and_then(move |incoming: Incoming| {
+            let pending = answering.now(&incoming);
+            D::answer(pending, incoming)
+        });
+    let forwarded = request
+        .and_then(move |incoming: Incoming| {
+            let pending = decide.now(&incoming);
+            D::forward(pending, incoming)
+        })
+        .and(E::into_responses(filter))
+        .map(|forward: Forward, response| forward.apply(response))
+        .or_else(answered_later);
+    plain.or(answered).unify().or(forwarded).unify()
 }
 
 /// Whether `policy` answers some actual (not preflight) requests itself:
@@ -231,13 +429,119 @@ impl std::str::FromStr for Present {
     }
 }
 
-/// Shorthand for [`Cors::new`]: `cors_warp::cors(policy).wrap(routes)`.
+/// Shorthand for [`Cors::new`]: `cors_warp::cors(policy).wrap(routes)`,
+/// with a [`Policy`] or a [`SharedPolicy`](cors_core::SharedPolicy).
 ///
 /// warp 0.4 seals its `Wrap` trait, so a crate outside warp cannot offer a
 /// value for [`Filter::with`] directly; through [`warp::wrap_fn`] it reads
 /// `routes.with(warp::wrap_fn(move |routes| cors.wrap(routes)))`.
-pub fn cors(policy: Policy) -> Cors {
+pub fn cors(policy: impl Into<PolicySource>) -> Cors {
     Cors::new(policy)
+}
+
+/// How a wrapper decides: at once ([`NoLookup`]), or asking an
+/// [`OriginLookup`] when the policy refers the origin to it.
+trait Decide: Clone + Send + Sync + 'static {
+    /// Whether a decision may wait for a lookup.
+    const ASKS: bool;
+
+    /// What a decision may wait for: nothing ([`Infallible`]) or a lookup.
+    type Wait: Send + 'static;
+
+    /// The decision, when it can be made at once.
+    fn now(&self, incoming: &Incoming) -> Pending<Self::Wait>;
+
+    /// The wrapper's own answer, or a not-found rejection to run the
+    /// wrapped filter (which `or` then tries).
+    fn answer(
+        pending: Pending<Self::Wait>,
+        incoming: Incoming,
+    ) -> impl Future<Output = Result<Response, Rejection>> + Send + 'static;
+
+    /// The headers for the wrapped filter's response, decided before it
+    /// runs; or, when the wrapper answers after all, that answer as an
+    /// [`Answered`] rejection.
+    fn forward(
+        pending: Pending<Self::Wait>,
+        incoming: Incoming,
+    ) -> impl Future<Output = Result<Forward, Rejection>> + Send + 'static;
+}
+
+impl Decide for NoLookup {
+    const ASKS: bool = false;
+    type Wait = Infallible;
+
+    fn now(&self, incoming: &Incoming) -> Pending<Infallible> {
+        Pending::Decided(incoming.decide())
+    }
+
+    fn answer(
+        pending: Pending<Infallible>,
+        _: Incoming,
+    ) -> impl Future<Output = Result<Response, Rejection>> + Send + 'static {
+        ready(pending.decided().into_answer())
+    }
+
+    fn forward(
+        pending: Pending<Infallible>,
+        _: Incoming,
+    ) -> impl Future<Output = Result<Forward, Rejection>> + Send + 'static {
+        ready(pending.decided().into_forward())
+    }
+}
+
+impl Decide for OriginLookup {
+    const ASKS: bool = true;
+    type Wait = OriginLookup;
+
+    fn now(&self, incoming: &Incoming) -> Pending<OriginLookup> {
+        incoming.decide_now(self)
+    }
+
+    async fn answer(
+        pending: Pending<OriginLookup>,
+        incoming: Incoming,
+    ) -> Result<Response, Rejection> {
+        pending.finish(incoming).await.into_answer()
+    }
+
+    async fn forward(
+        pending: Pending<OriginLookup>,
+        incoming: Incoming,
+    ) -> Result<Forward, Rejection> {
+        pending.finish(incoming).await.into_forward()
+    }
+}
+
+/// A decision made at once, or what to wait for.
+enum Pending<W> {
+    Decided(Outcome),
+    Ask(W),
+}
+
+impl Pending<Infallible> {
+    fn decided(self) -> Outcome {
+        match self {
+            Pending::Decided(outcome) => outcome,
+            Pending::Ask(never) => match never {},
+        }
+    }
+}
+
+impl Pending<OriginLookup> {
+    async fn finish(self, incoming: Incoming) -> Outcome {
+        match self {
+            Pending::Decided(outcome) => outcome,
+            Pending::Ask(lookup) => incoming.decide_asking(&lookup).await,
+        }
+    }
+}
+
+/// Logs a lookup that gave no verdict (the origin is refused).
+fn warn_if_failed(origin: &str, verdict: &Verdict) {
+    if let Verdict::Failed(error) = verdict {
+        tracing::warn!(origin = %origin, reason = %error, "CORS origin lookup failed; origin refused");
+    }
 }
 
 /// The request as the wrapper reads it: what the engine reads.
@@ -247,6 +551,51 @@ struct Incoming {
     path: FullPath,
     /// For a CORS request only.
     headers: Option<HeaderMap>,
+}
+
+/// What the wrapper does with a request.
+enum Outcome {
+    /// Answers it; the wrapped filter does not run.
+    Answer(http::Response<&'static str>),
+    /// Runs the wrapped filter, and puts these on its response.
+    Forward(Forward),
+}
+
+impl Outcome {
+    fn into_answer(self) -> Result<Response, Rejection> {
+        match self {
+            Outcome::Answer(response) => Ok(response.into_response()),
+            Outcome::Forward(_) => Err(warp::reject::not_found()),
+        }
+    }
+
+    fn into_forward(self) -> Result<Forward, Rejection> {
+        match self {
+            Outcome::Forward(forward) => Ok(forward),
+            Outcome::Answer(response) => {
+                Err(warp::reject::custom(Answered(Mutex::new(Some(response)))))
+            }
+        }
+    }
+}
+
+/// An answer decided where the wrapped filter was about to run, carried
+/// out as a rejection to [`answered_later`].
+#[derive(Debug)]
+struct Answered(Mutex<Option<http::Response<&'static str>>>);
+
+impl warp::reject::Reject for Answered {}
+
+/// The answer an [`Answered`] rejection carries. The wrapped filter's own
+/// rejections never get here: they became responses inside.
+fn answered_later(rejection: Rejection) -> Ready<Result<(Response,), Infallible>> {
+    let answer = rejection
+        .find::<Answered>()
+        .and_then(|answered| answered.0.lock().ok()?.take());
+    ready(Ok((match answer {
+        Some(response) => response.into_response(),
+        None => rejection_response(&rejection),
+    },)))
 }
 
 impl Incoming {
@@ -268,42 +617,69 @@ impl Incoming {
         }
     }
 
-    fn decide(&self) -> cors_core::Decision<'_> {
-        let decision = self.policy.evaluate(&self.parts());
+    /// What a final decision means for this request.
+    fn settle(&self, decision: &Decision<'_>) -> Outcome {
         if let Some(refusal) = decision.refusal() {
             tracing::debug!(%refusal, method = %self.method, "CORS request refused");
         }
-        decision
-    }
-
-    /// The wrapper's own answer, or a not-found rejection to run the
-    /// wrapped filter (which `or` then tries).
-    fn answer(self) -> Ready<Result<Response, Rejection>> {
-        let decision = self.decide();
         let response = match &self.headers {
             Some(headers) => decision.to_http_response_sharing(headers, |text| text),
             None => decision.to_http_response(|text| text),
         };
-        ready(
-            response
-                .map(Reply::into_response)
-                .ok_or_else(warp::reject::not_found),
-        )
+        match response {
+            Some(response) => Outcome::Answer(response),
+            None => {
+                let origin = self
+                    .headers
+                    .as_ref()
+                    .and_then(|headers| headers.get(http::header::ORIGIN));
+                Outcome::Forward(Forward(decision.forward_headers(origin)))
+            }
+        }
     }
 
-    /// The headers for the wrapped filter's response, decided before it
-    /// runs; the request's headers are dropped here.
-    fn forward(self) -> Forward {
-        let decision = self.decide();
-        let origin = self
-            .headers
-            .as_ref()
-            .and_then(|headers| headers.get(http::header::ORIGIN));
-        Forward(decision.forward_headers(origin))
+    /// The decision, without a lookup.
+    fn decide(&self) -> Outcome {
+        self.settle(&self.policy.evaluate(&self.parts()))
+    }
+
+    /// The decision when it needs no lookup or the lookup's verdict is
+    /// cached; otherwise the lookup to wait for.
+    fn decide_now(&self, lookup: &OriginLookup) -> Pending<OriginLookup> {
+        let request = self.parts();
+        let decision = self.policy.evaluate_with_lookup(&request);
+        let Some(query) = decision.lookup() else {
+            return Pending::Decided(self.settle(&decision));
+        };
+        match lookup.cached(query.origin()) {
+            Some(verdict) => {
+                warn_if_failed(query.origin(), &verdict);
+                let decision = self.policy.resolve_lookup(&request, verdict.is_allowed());
+                Pending::Decided(self.settle(&decision))
+            }
+            None => Pending::Ask(lookup.clone()),
+        }
+    }
+
+    /// The decision after waiting for the lookup's verdict.
+    async fn decide_asking(&self, lookup: &OriginLookup) -> Outcome {
+        let request = self.parts();
+        // The same policy and request as in `decide_now`: the same question.
+        let asked = self.policy.evaluate_with_lookup(&request);
+        let decision = match asked.lookup() {
+            Some(query) => {
+                let verdict = lookup.decide(query, tokio::time::sleep).await;
+                warn_if_failed(query.origin(), &verdict);
+                self.policy.resolve_lookup(&request, verdict.is_allowed())
+            }
+            None => asked,
+        };
+        self.settle(&decision)
     }
 }
 
 /// What goes on the wrapped filter's response.
+#[derive(Clone)]
 struct Forward(Option<cors_core::ForwardHeaders>);
 
 impl Forward {
