@@ -1,4 +1,6 @@
-//! `Policy::evaluate` never touches the heap.
+//! `Policy::evaluate` never touches the heap, with or without routes; nor
+//! do `evaluate_with_lookup`, `resolve_lookup`, reading a policy through
+//! `SharedPolicy` or `PolicySource`, or a cached lookup verdict.
 //!
 //! A counting global allocator counts the allocations made by the current
 //! thread while a flag is set, so the tests can run in parallel threads.
@@ -12,7 +14,7 @@ use std::cell::Cell;
 
 use cors_core::{
     Action, Decision, MAX_REQUEST_HEADER_LINES, MAX_REQUEST_HEADERS, Policy, PolicyBuilder,
-    Refusal, RequestParts, ResponseHeader,
+    PolicySource, Refusal, RequestParts, ResponseHeader, RouteConfig, SharedPolicy,
 };
 
 struct Counting;
@@ -534,4 +536,309 @@ fn ten_thousand_origin_policy() {
         &preflight(b"https://app42.example.com", b"PUT"),
         allowed,
     );
+}
+
+// ---------------------------------------------------------------- routes
+
+/// Counts the allocations of `decide` and of reading its decision.
+#[track_caller]
+fn assert_no_alloc_in<'p>(
+    what: &str,
+    decide: impl FnOnce() -> Decision<'p>,
+    check: impl FnOnce(&Decision<'p>),
+) {
+    let (count, decision) = allocations(|| {
+        let decision = decide();
+        std::hint::black_box(read(&decision));
+        std::hint::black_box(decision.lookup().map(|q| q.origin().len() + q.path().len()));
+        decision
+    });
+    check(&decision);
+    assert_eq!(count, 0, "{what} allocated {count} times");
+}
+
+/// A policy with `n` prefix routes `/api{i}/*` and `n` exact routes
+/// `/status{i}`, route `i` allowing `https://r{i}.example`; the top level
+/// allows `https://top.example`.
+fn routed_policy(n: usize) -> Policy {
+    let mut builder = Policy::builder()
+        .allow_origins(["https://top.example"])
+        .allow_methods(["PUT"]);
+    for i in 0..n {
+        builder = builder.route(
+            RouteConfig::new([format!("/api{i}/*"), format!("/status{i}")])
+                .allow_origins([format!("https://r{i}.example")]),
+        );
+    }
+    build(builder)
+}
+
+#[test]
+fn routes_one_and_a_thousand() {
+    for n in [1, 1000] {
+        let policy = routed_policy(n);
+        let last = n - 1;
+        let origin = format!("https://r{last}.example");
+        let prefix_path = format!("/api{last}/items/42");
+        let exact_path = format!("/status{last}/");
+        for path in [&prefix_path, &exact_path] {
+            assert_no_alloc(&policy, &actual(origin.as_bytes()).with_path(path), allowed);
+            assert_no_alloc(
+                &policy,
+                &preflight(origin.as_bytes(), b"PUT").with_path(path),
+                allowed,
+            );
+            assert_no_alloc(
+                &policy,
+                &actual(b"https://top.example").with_path(path),
+                refused(Refusal::OriginNotAllowed("https://top.example")),
+            );
+        }
+        // No route: the top level.
+        for path in ["/other/x", "/", "/api", &format!("/api{n}/x")] {
+            assert_no_alloc(
+                &policy,
+                &actual(b"https://top.example").with_path(path),
+                allowed,
+            );
+        }
+        assert_no_alloc(
+            &policy,
+            &RequestParts::new("GET").with_path("/api0/x"),
+            |d| assert!(!d.is_allowed()),
+        );
+    }
+}
+
+#[test]
+fn ambiguous_and_long_paths() {
+    let policy = routed_policy(1000);
+    let long = format!("/api999/{}", "a/".repeat(32 * 1024));
+    let long_ambiguous = format!("{long}../x");
+    for path in [
+        "/api999/../x",
+        "/api999/%2e%2e/x",
+        "/api999%2Fx",
+        "//api999/x",
+        long_ambiguous.as_str(),
+    ] {
+        let ambiguous = |d: &Decision<'_>| {
+            assert_eq!(d.refusal(), Some(Refusal::AmbiguousPath(path.as_bytes())));
+        };
+        assert_no_alloc(
+            &policy,
+            &actual(b"https://r999.example").with_path(path),
+            ambiguous,
+        );
+        assert_no_alloc(
+            &policy,
+            &preflight(b"https://r999.example", b"PUT").with_path(path),
+            ambiguous,
+        );
+    }
+    assert!(long.len() >= 64 * 1024);
+    assert_no_alloc(
+        &policy,
+        &actual(b"https://r999.example").with_path(&long),
+        allowed,
+    );
+    let long_other = format!("/{}", "b".repeat(64 * 1024));
+    assert_no_alloc(
+        &policy,
+        &actual(b"https://top.example").with_path(&long_other),
+        allowed,
+    );
+}
+
+// ---------------------------------------------------------------- lookups
+
+fn lookup_policy() -> Policy {
+    build(
+        Policy::builder()
+            .allow_origins(["https://app.example.com"])
+            .allow_origin_lookup(true)
+            .allow_methods(["PUT"])
+            .allow_credentials(true)
+            .route(RouteConfig::new(["/r/*"]).allow_headers(["x-a"])),
+    )
+}
+
+#[test]
+fn evaluate_with_lookup_asking() {
+    let policy = lookup_policy();
+    for path in ["/x", "/r/x"] {
+        for parts in [
+            actual(b"https://tenant.example").with_path(path),
+            preflight(b"https://tenant.example", b"PUT").with_path(path),
+        ] {
+            assert_no_alloc_in(
+                "evaluate_with_lookup",
+                || policy.evaluate_with_lookup(&parts),
+                |d| assert_eq!(d.action(), Action::Lookup),
+            );
+        }
+    }
+}
+
+#[test]
+fn resolve_lookup_both_ways() {
+    let policy = lookup_policy();
+    for path in ["/x", "/r/x"] {
+        let mut with_headers = preflight(b"https://tenant.example", b"PUT").with_path(path);
+        with_headers.add_header("access-control-request-headers", b"content-type");
+        for parts in [
+            actual(b"https://tenant.example").with_path(path),
+            with_headers,
+        ] {
+            assert_no_alloc_in(
+                "resolve_lookup(true)",
+                || policy.resolve_lookup(&parts, true),
+                allowed,
+            );
+            assert_no_alloc_in(
+                "resolve_lookup(false)",
+                || policy.resolve_lookup(&parts, false),
+                refused(Refusal::OriginNotAllowed("https://tenant.example")),
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------- shared policies
+
+/// Counts the allocations of loading `policy`'s guard, evaluating `parts`
+/// with it and reading the decision.
+#[track_caller]
+fn assert_load_no_alloc<G: std::ops::Deref<Target = Policy>>(
+    what: &str,
+    load: impl FnOnce() -> G,
+    parts: &RequestParts<'_>,
+) {
+    let (count, allowed) = allocations(|| {
+        let guard = load();
+        let decision = guard.evaluate(parts);
+        std::hint::black_box(read(&decision));
+        decision.is_allowed()
+    });
+    assert!(allowed, "{what}");
+    assert_eq!(count, 0, "{what} allocated {count} times");
+}
+
+#[test]
+fn evaluate_through_shared_policy_and_source() {
+    let shared = SharedPolicy::new(plain_policy());
+    let shared_source = PolicySource::from(&shared);
+    let fixed_source = PolicySource::from(plain_policy());
+    let routed = SharedPolicy::new(routed_policy(1000));
+    let routed_source = PolicySource::from(routed.clone());
+    let parts = actual(b"https://app.example.com");
+    let mut preflight_parts = preflight(b"https://app.example.com", b"PUT");
+    preflight_parts.add_header("access-control-request-headers", b"x-a");
+    let routed_parts = actual(b"https://r7.example").with_path("/api7/x");
+    // A thread's first arc-swap load may register the thread (once per
+    // thread, see `a_thread_registers_with_arc_swap_once`).
+    drop(std::hint::black_box(shared.load()));
+    for parts in [&parts, &preflight_parts] {
+        assert_load_no_alloc("SharedPolicy::load", || shared.load(), parts);
+        assert_load_no_alloc(
+            "PolicySource::load (shared)",
+            || shared_source.load(),
+            parts,
+        );
+        assert_load_no_alloc("PolicySource::load (fixed)", || fixed_source.load(), parts);
+    }
+    assert_load_no_alloc(
+        "SharedPolicy::load, routes",
+        || routed.load(),
+        &routed_parts,
+    );
+    assert_load_no_alloc(
+        "PolicySource::load, routes",
+        || routed_source.load(),
+        &routed_parts,
+    );
+    // After a replacement too.
+    shared.replace(plain_policy());
+    assert_load_no_alloc("SharedPolicy::load after replace", || shared.load(), &parts);
+    assert_load_no_alloc(
+        "PolicySource::load after replace",
+        || shared_source.load(),
+        &parts,
+    );
+}
+
+#[test]
+fn a_thread_registers_with_arc_swap_once() {
+    let shared = SharedPolicy::new(plain_policy());
+    let source = PolicySource::from(&shared);
+    // On a thread of its own, so that the first load is that thread's
+    // first: at most one allocation (arc-swap's per-thread node, reused by
+    // later threads), then none, however many requests follow.
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let parts = actual(b"https://app.example.com");
+            let (first, ()) = allocations(|| drop(std::hint::black_box(shared.load())));
+            assert!(first <= 1, "the first load allocated {first} times");
+            let (count, allowed) = allocations(|| {
+                let mut allowed = 0;
+                for _ in 0..1000 {
+                    allowed += usize::from(shared.load().evaluate(&parts).is_allowed());
+                    allowed += usize::from(source.load().evaluate(&parts).is_allowed());
+                }
+                allowed
+            });
+            assert_eq!(allowed, 2000);
+            assert_eq!(count, 0, "1,000 loads allocated {count} times");
+        });
+    });
+}
+
+// ---------------------------------------------------------------- the verdict cache
+
+#[cfg(feature = "lookup")]
+#[test]
+fn cached_verdicts_are_read_without_allocating() {
+    use cors_core::{OriginLookup, Verdict, VerdictCache};
+
+    let lookup = OriginLookup::new(|origin: String, _request| async move {
+        Ok::<_, std::convert::Infallible>(origin == "https://tenant.example")
+    })
+    .cache(VerdictCache::new(100));
+    let policy = lookup_policy();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    for origin in [&b"https://tenant.example"[..], b"https://refused.example"] {
+        let parts = actual(origin).with_path("/x");
+        let decision = policy.evaluate_with_lookup(&parts);
+        let query = decision.lookup().expect("asks");
+        runtime.block_on(lookup.decide(query, tokio::time::sleep));
+    }
+
+    let (count, verdicts) = allocations(|| {
+        [
+            lookup.cached("https://tenant.example"),
+            lookup.cached("https://refused.example"),
+            lookup.cached("https://unknown.example"),
+        ]
+    });
+    assert_eq!(
+        verdicts,
+        [Some(Verdict::Allowed), Some(Verdict::Refused), None]
+    );
+    assert_eq!(count, 0, "cached allocated {count} times");
+
+    // The adapter's whole fast path: ask, read the cache, resolve.
+    let parts = actual(b"https://tenant.example").with_path("/r/x");
+    let (count, allowed) = allocations(|| {
+        let decision = policy.evaluate_with_lookup(&parts);
+        let query = decision.lookup().expect("asks");
+        let verdict = lookup.cached(query.origin()).expect("cached");
+        let decision = policy.resolve_lookup(&parts, verdict.is_allowed());
+        std::hint::black_box(read(&decision));
+        decision.is_allowed()
+    });
+    assert!(allowed);
+    assert_eq!(count, 0, "the cached fast path allocated {count} times");
 }
