@@ -7,7 +7,7 @@ use actix_web::http::Method;
 use actix_web::http::header::HeaderValue;
 use actix_web::{App, HttpResponse, test};
 use cors_actix::Cors;
-use cors_conformance::{Observed, Report, cases};
+use cors_conformance::{Observed, Report, cases, lookup};
 use cors_examples::Routes;
 use cors_examples::demo::actix::configure;
 
@@ -36,7 +36,7 @@ async fn actix_conforms() {
     for case in cases() {
         let app = test::init_service(
             App::new()
-                .wrap(Cors::new(case.policy()))
+                .wrap(Cors::new(case.policy()).origin_lookup(lookup()))
                 .configure(configure(Routes::Conformance)),
         )
         .await;

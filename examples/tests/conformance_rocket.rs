@@ -3,8 +3,9 @@
 
 use std::str::FromStr;
 
-use cors_conformance::{Observed, Report, cases};
+use cors_conformance::{Observed, Report, cases, lookup};
 use cors_examples::Routes;
+use cors_rocket::Cors;
 use rocket::config::LogLevel;
 use rocket::http::{Header, Method};
 use rocket::local::asynchronous::Client;
@@ -15,8 +16,10 @@ async fn rocket_conforms() {
     // Rocket's configuration with its per-request log lines turned off.
     let figment = rocket::Config::figment().merge(("log_level", LogLevel::Off));
     for case in cases() {
-        let rocket = cors_examples::demo::rocket::rocket(case.policy(), Routes::Conformance)
-            .configure(figment.clone());
+        let cors = Cors::new(case.policy()).origin_lookup(lookup());
+        let rocket =
+            cors_examples::demo::rocket::with_cors(rocket::build(), cors, Routes::Conformance)
+                .configure(figment.clone());
         let client = Client::untracked(rocket).await.expect("a valid rocket");
         let method = Method::from_str(case.method).expect("a method Rocket knows");
         let mut request = client.req(method, case.path);

@@ -35,7 +35,10 @@ use serde::Deserialize;
 use crate::Routes;
 
 /// The demo routes (see the [crate docs](crate)) as an `App::configure`
-/// function: `App::new().wrap(Cors::new(policy)).configure(configure(routes))`.
+/// function: `App::new().wrap(Cors::new(policy)).configure(configure(routes))`,
+/// where `policy` is a [`Policy`](cors_core::Policy) or a
+/// [`SharedPolicy`](cors_core::SharedPolicy), and the middleware may have
+/// an [origin lookup](cors_actix::Cors::origin_lookup).
 pub fn configure(routes: Routes) -> impl Fn(&mut web::ServiceConfig) + Clone {
     move |cfg| {
         let methods = guard::Any(guard::Get())
@@ -45,8 +48,12 @@ pub fn configure(routes: Routes) -> impl Fn(&mut web::ServiceConfig) + Clone {
             .or(guard::Patch())
             .or(guard::Delete())
             .or(guard::Options());
-        cfg.service(web::resource("/echo").route(web::route().guard(methods).to(echo)))
-            .route("/fail", web::get().to(fail));
+        // `/public/echo` is `/echo` under another path, for per-path
+        // policies (`[[routes]] paths = ["/public/*"]`).
+        cfg.service(
+            web::resource(["/echo", "/public/echo"]).route(web::route().guard(methods).to(echo)),
+        )
+        .route("/fail", web::get().to(fail));
         if routes == Routes::Conformance {
             cfg.route("/own-cors", web::get().to(own_cors))
                 .route("/vary-star", web::get().to(vary_star))

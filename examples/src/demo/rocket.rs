@@ -19,7 +19,7 @@
 //! assert!(response.headers().contains("access-control-allow-origin"));
 //! ```
 
-use cors_core::Policy;
+use cors_core::PolicySource;
 use cors_rocket::Cors;
 use rocket::http::Status;
 use rocket::response::{self, Responder, Response};
@@ -30,35 +30,63 @@ use serde::Deserialize;
 use crate::Routes;
 
 /// The demo routes (see the [crate docs](crate)) with the [`Cors`] fairing
-/// applying `policy`.
+/// applying `policy`, a [`Policy`](cors_core::Policy) or a
+/// [`SharedPolicy`](cors_core::SharedPolicy).
 ///
 /// The fairing answers preflights to any path, routed or not, and adds
 /// the policy's headers to every response, Rocket's catchers' (404, 500)
 /// included. The application reads Rocket's usual configuration
 /// (`Rocket.toml`, `ROCKET_*`).
-pub fn rocket(policy: Policy, routes: Routes) -> Rocket<Build> {
+pub fn rocket(policy: impl Into<PolicySource>, routes: Routes) -> Rocket<Build> {
     rocket_on(rocket::build(), policy, routes)
 }
 
 /// [`rocket()`] on a `base` instance, whose fairings run before the
 /// [`Cors`] fairing: a fairing attached to `base` sees each request as it
 /// arrived, before [`Cors`] reroutes the preflights it answers.
-pub fn rocket_on(base: Rocket<Build>, policy: Policy, routes: Routes) -> Rocket<Build> {
+pub fn rocket_on(
+    base: Rocket<Build>,
+    policy: impl Into<PolicySource>,
+    routes: Routes,
+) -> Rocket<Build> {
+    with_cors(base, Cors::new(policy), routes)
+}
+
+/// The demo routes on `base` with `cors` as it is configured (an origin
+/// lookup, say):
+///
+/// ```
+/// use cors_examples::Routes;
+/// use cors_rocket::Cors;
+///
+/// let policy = cors_core::Policy::builder()
+///     .allow_origin_lookup(true)
+///     .build()
+///     .expect("valid policy");
+/// let lookup = cors_core::OriginLookup::new(|origin: String, _request| async move {
+///     Ok::<_, std::io::Error>(origin.ends_with(".tenant.example"))
+/// });
+/// let cors = Cors::new(policy).origin_lookup(lookup);
+/// let rocket = cors_examples::demo::rocket::with_cors(rocket::build(), cors, Routes::Demo);
+/// # drop(rocket);
+/// ```
+pub fn with_cors(base: Rocket<Build>, cors: Cors, routes: Routes) -> Rocket<Build> {
+    let echo = routes![
+        echo_get,
+        echo_head,
+        echo_post,
+        echo_put,
+        echo_patch,
+        echo_delete,
+        echo_options,
+    ];
     let mut rocket = base
-        .mount(
-            "/",
-            routes![
-                echo_get,
-                echo_head,
-                echo_post,
-                echo_put,
-                echo_patch,
-                echo_delete,
-                echo_options,
-                fail
-            ],
-        )
-        .attach(Cors::new(policy));
+        // `/public/echo` is `/echo` under another path, for per-path
+        // policies (`[[routes]] paths = ["/public/*"]`).
+        .mount("/", echo.clone())
+        .mount("/public", echo)
+        .mount("/", routes![fail])
+        .attach(cors);
     if routes == Routes::Conformance {
         rocket = rocket.mount("/", routes![own_cors, vary_star, json]);
     }
