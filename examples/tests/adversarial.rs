@@ -40,6 +40,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -69,18 +70,45 @@ const MALFORMED_ACRH: &str =
 const TOO_MANY_ACRH: &str =
     "CORS preflight refused: too many names in Access-Control-Request-Headers\n";
 
+/// A scratch directory of the test's own, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(label: &str) -> TempDir {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let path = std::env::temp_dir().join(format!(
+            "cors-adversarial-{label}-{}-{nanos}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&path).expect("creating a scratch directory");
+        TempDir(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// A running `cors-demo`, killed when dropped (a failing test included).
 struct Server {
     child: Child,
     addr: SocketAddr,
     stderr: Arc<Mutex<String>>,
+    _dir: TempDir,
 }
 
 impl Server {
-    fn start(framework: Framework) -> Server {
-        let policy = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("adversarial-policy-{}.toml", framework.name()));
-        std::fs::write(&policy, POLICY).expect("writing the policy file");
+    /// Starts `cors-demo` with `framework` and the policy `policy` (TOML),
+    /// written to a scratch directory.
+    fn start(framework: Framework, label: &str, policy: &str) -> Server {
+        let dir = TempDir::new(&format!("{label}-{}", framework.name()));
+        let policy_file = dir.0.join("policy.toml");
+        std::fs::write(&policy_file, policy).expect("writing the policy file");
+        let policy = policy_file;
         let mut child = Command::new(env!("CARGO_BIN_EXE_cors-demo"))
             .args(["--framework", framework.name(), "--policy"])
             .arg(&policy)
@@ -116,6 +144,7 @@ impl Server {
             child,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             stderr,
+            _dir: dir,
         };
         match rx.recv_timeout(START_TIMEOUT) {
             Ok(addr) => server.addr = addr.parse().expect("an address in the announcement"),
@@ -169,7 +198,13 @@ impl Response {
 /// A request for `/echo` with `headers`, each line written as given, then
 /// `Connection: close`.
 fn request(method: &str, headers: &[(&str, Vec<u8>)]) -> Vec<u8> {
-    let mut raw = format!("{method} /echo HTTP/1.1\r\nHost: 127.0.0.1\r\n").into_bytes();
+    request_to(method, "/echo", headers)
+}
+
+/// A request for `target` (written as given) with `headers`, each line
+/// written as given, then `Connection: close`.
+fn request_to(method: &str, target: &str, headers: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let mut raw = format!("{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n").into_bytes();
     for (name, value) in headers {
         raw.extend_from_slice(name.as_bytes());
         raw.extend_from_slice(b": ");
@@ -607,7 +642,7 @@ fn normal_request() -> Vec<u8> {
 }
 
 fn run(framework: Framework) {
-    let mut server = Server::start(framework);
+    let mut server = Server::start(framework, "headers", POLICY);
     let mut failures = Vec::new();
     let mut times = Vec::new();
     for case in cases() {
@@ -671,4 +706,425 @@ fn rocket_withstands_hostile_requests() {
 #[test]
 fn warp_withstands_hostile_requests() {
     run(Framework::Warp);
+}
+
+// ---------------------------------------------------------------------------
+// Hostile paths under a policy with routes.
+//
+// The engine compares paths byte for byte and gives an ambiguous path (a dot
+// segment, an encoded dot, slash or unreserved character, an empty segment)
+// no grant at all, so that no spelling of a path can borrow a more
+// permissive route's grant. What each framework itself does with a request
+// target, read in the sources of the versions in `Cargo.lock`:
+//
+// - **hyper** (axum, warp; Rocket through hyper 0.14) and **actix-http**
+//   parse the target into an `http::Uri`, which refuses more than 65,534
+//   bytes: hyper answers 414, actix-http 400. None of them decodes or
+//   normalizes the path; every adapter passes on the path as received,
+//   without the query.
+// - **axum** (matchit) and **warp** match the raw path: `%65cho` is not
+//   `echo`, and `//public/echo` has an empty first segment, so both are 404.
+// - **actix-web** matches a copy of the path in which percent-encoded bytes
+//   other than `/`, `+` and `%` are decoded (`actix-router`'s `Url`), so
+//   `/public/%65cho` runs the `/public/echo` handler, while `req.path()`,
+//   which the adapter reads, keeps `%65`.
+// - **Rocket** matches decoded segments and skips empty ones, so
+//   `/public/%65cho` and `//public/echo` both run the `/public/echo`
+//   handler; `req.uri().path()`, which the adapter reads, is the raw path.
+//
+// In each of those, the handler runs *without* CORS headers: the framework
+// served the resource, the browser is not allowed to read it. That is the
+// ambiguous path's rule, and never more than the strictest route's grant.
+
+/// The per-path policy of the path tests: the app's origin with
+/// credentials at the top level, anyone without credentials under
+/// `/public/*`, no one on `/internal/*` and `/metrics`.
+const ROUTES_POLICY: &str = r#"allow_origins = ["https://app.example"]
+allow_methods = ["GET", "PUT"]
+allow_headers = ["x-custom"]
+allow_credentials = true
+
+[[routes]]
+paths = ["/public/*"]
+allow_origins = ["*"]
+allow_credentials = false
+
+[[routes]]
+paths = ["/internal/*", "/metrics"]
+allow_origins = []
+"#;
+
+/// An origin only the `/public/*` route allows.
+const STRANGER: &str = "https://stranger.example";
+
+const ORIGIN_NOT_ALLOWED: &str = "CORS request refused: origin not allowed\n";
+const AMBIGUOUS_PATH: &str = "CORS request refused: ambiguous path\n";
+
+/// What the routes grant a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Grant {
+    /// The top level: [`ALLOWED`] only, with credentials.
+    Top,
+    /// `/public/*`: every origin, `*`, without credentials.
+    Public,
+    /// A route that allows no origin (`/internal/*`, `/metrics`).
+    NoOrigin,
+    /// An ambiguous path: no grant at all.
+    Ambiguous,
+}
+
+/// What a framework does with a request target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fate {
+    /// The middleware sees it: `handler` when a demo route serves the path,
+    /// else the framework's 404.
+    Routed { handler: bool },
+    /// The framework refuses the target before any middleware, with this
+    /// status.
+    Rejected(u16),
+}
+
+const NOT_FOUND: Fate = Fate::Routed { handler: false };
+const HANDLER: Fate = Fate::Routed { handler: true };
+
+/// One request target, what the rules grant it, and what each framework
+/// does with it.
+struct PathCase {
+    name: &'static str,
+    target: String,
+    grant: Grant,
+    fate: fn(Framework) -> Fate,
+}
+
+/// `/public/` followed by `a`s, `len` bytes in all.
+fn long_public_path(len: usize) -> String {
+    let mut path = String::from("/public/");
+    path.extend(std::iter::repeat_n('a', len - path.len()));
+    path
+}
+
+fn path_cases() -> Vec<PathCase> {
+    let case = |name, target: &str, grant, fate| PathCase {
+        name,
+        target: target.to_owned(),
+        grant,
+        fate,
+    };
+    vec![
+        case("/echo, the top level", "/echo", Grant::Top, |_| HANDLER),
+        case(
+            "/public/echo, the prefix route",
+            "/public/echo",
+            Grant::Public,
+            |_| HANDLER,
+        ),
+        case(
+            "/publicity is not under /public/*",
+            "/publicity",
+            Grant::Top,
+            |_| NOT_FOUND,
+        ),
+        case(
+            "/PUBLIC/x: patterns are case-sensitive",
+            "/PUBLIC/x",
+            Grant::Top,
+            |_| NOT_FOUND,
+        ),
+        case(
+            "/public/../internal/x: a dot-dot segment",
+            "/public/../internal/x",
+            Grant::Ambiguous,
+            |_| NOT_FOUND,
+        ),
+        case(
+            "/internal/../public/echo: a dot-dot segment into /public",
+            "/internal/../public/echo",
+            Grant::Ambiguous,
+            |_| NOT_FOUND,
+        ),
+        case(
+            "/public/%2e%2e/internal/x: an encoded dot-dot segment",
+            "/public/%2e%2e/internal/x",
+            Grant::Ambiguous,
+            |_| NOT_FOUND,
+        ),
+        case(
+            "/public/./echo: a dot segment",
+            "/public/./echo",
+            Grant::Ambiguous,
+            |_| NOT_FOUND,
+        ),
+        case(
+            "/public%2Finternal: an encoded slash",
+            "/public%2Finternal",
+            Grant::Ambiguous,
+            |_| NOT_FOUND,
+        ),
+        case(
+            "//public/x: an empty first segment",
+            "//public/x",
+            Grant::Ambiguous,
+            |_| NOT_FOUND,
+        ),
+        case(
+            "//public/echo: an empty first segment before a route",
+            "//public/echo",
+            Grant::Ambiguous,
+            |fw| match fw {
+                Framework::Rocket => HANDLER,
+                _ => NOT_FOUND,
+            },
+        ),
+        case(
+            "/public/%65cho: an encoded unreserved character",
+            "/public/%65cho",
+            Grant::Ambiguous,
+            |fw| match fw {
+                Framework::Actix | Framework::Rocket => HANDLER,
+                _ => NOT_FOUND,
+            },
+        ),
+        case(
+            "/public/x?y=/internal: the query is not the path",
+            "/public/x?y=/internal",
+            Grant::Public,
+            |_| NOT_FOUND,
+        ),
+        case(
+            "/public/echo?y=/internal: the query is not the path",
+            "/public/echo?y=/internal",
+            Grant::Public,
+            |_| HANDLER,
+        ),
+        case(
+            "/internal/x?y=/public/: the query is not the path",
+            "/internal/x?y=/public/",
+            Grant::NoOrigin,
+            |_| NOT_FOUND,
+        ),
+        case(
+            "/public;x is not under /public/*",
+            "/public;x",
+            Grant::Top,
+            |_| NOT_FOUND,
+        ),
+        case(
+            "/public+x is not under /public/*",
+            "/public+x",
+            Grant::Top,
+            |_| NOT_FOUND,
+        ),
+        case(
+            "/metrics, an exact route",
+            "/metrics",
+            Grant::NoOrigin,
+            |_| NOT_FOUND,
+        ),
+        case(
+            "/metrics/: an exact route covers its trailing slash",
+            "/metrics/",
+            Grant::NoOrigin,
+            |_| NOT_FOUND,
+        ),
+        case(
+            "/metrics/x: an exact route covers nothing below it",
+            "/metrics/x",
+            Grant::Top,
+            |_| NOT_FOUND,
+        ),
+        case(
+            "/internal/x, a prefix route",
+            "/internal/x",
+            Grant::NoOrigin,
+            |_| NOT_FOUND,
+        ),
+        PathCase {
+            // Under `http::Uri`'s 65,534 bytes: the engine reads it all.
+            name: "a path of 60 KiB under /public/",
+            target: long_public_path(60 * KIB),
+            grant: Grant::Public,
+            fate: |_| NOT_FOUND,
+        },
+        PathCase {
+            // Over `http::Uri`'s limit: every framework refuses the target.
+            name: "a path of 64 KiB under /public/",
+            target: long_public_path(64 * KIB),
+            grant: Grant::Public,
+            fate: |fw| match fw {
+                Framework::Actix => Fate::Rejected(400),
+                _ => Fate::Rejected(414),
+            },
+        },
+    ]
+}
+
+/// Checks one answer to `case`, a GET or a preflight for `PUT` from
+/// `origin`, given the framework's `fate` for the target.
+fn check_path(
+    response: &Response,
+    case: &PathCase,
+    fate: Fate,
+    origin: &str,
+    preflight: bool,
+) -> Result<(), String> {
+    let mut problems = Vec::new();
+    let mut want = |ok: bool, what: String| {
+        if !ok {
+            problems.push(what);
+        }
+    };
+    let cors: Vec<&str> = response
+        .headers
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .filter(|n| n.starts_with("access-control-"))
+        .collect();
+    let ran = response.header("x-handler") == Some(b"ran");
+    // The grant this origin gets: the allow-origin value and credentials.
+    let granted = match case.grant {
+        Grant::Top if origin == ALLOWED => Some((ALLOWED, true)),
+        Grant::Public => Some(("*", false)),
+        _ => None,
+    };
+    match fate {
+        Fate::Rejected(status) => {
+            want(response.status == status, format!("status {status}"));
+            want(cors.is_empty(), "no CORS header".into());
+            want(!ran, "no handler".into());
+        }
+        Fate::Routed { handler } => {
+            if preflight {
+                want(!ran, "no handler".into());
+            } else {
+                let status = if handler { 200 } else { 404 };
+                want(response.status == status, format!("status {status}"));
+                want(ran == handler, format!("handler ran: {handler}"));
+            }
+            match granted {
+                Some((allow_origin, credentials)) => {
+                    want(
+                        response.header("access-control-allow-origin")
+                            == Some(allow_origin.as_bytes()),
+                        format!("access-control-allow-origin: {allow_origin}"),
+                    );
+                    want(
+                        response.has("access-control-allow-credentials") == credentials,
+                        format!("access-control-allow-credentials present: {credentials}"),
+                    );
+                    if preflight {
+                        want(response.status == 204, "status 204".into());
+                        want(
+                            response.header("access-control-allow-methods") == Some(b"PUT"),
+                            "access-control-allow-methods: PUT".into(),
+                        );
+                    }
+                }
+                None => {
+                    want(cors.is_empty(), "no CORS header".into());
+                    if preflight {
+                        let body = if case.grant == Grant::Ambiguous {
+                            AMBIGUOUS_PATH
+                        } else {
+                            ORIGIN_NOT_ALLOWED
+                        };
+                        want(response.status == 403, "status 403".into());
+                        want(response.body == body.as_bytes(), format!("body {body:?}"));
+                    }
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        let mut shown = format!("{response:?}");
+        if shown.len() > 2000 {
+            shown.truncate(2000);
+            shown.push_str("...");
+        }
+        Err(format!("expected {}; got {shown}", problems.join(", ")))
+    }
+}
+
+fn run_paths(framework: Framework) {
+    let mut server = Server::start(framework, "paths", ROUTES_POLICY);
+    let mut failures = Vec::new();
+    let mut sent = 0;
+    for case in path_cases() {
+        let fate = (case.fate)(framework);
+        for origin in [ALLOWED, STRANGER] {
+            for preflight in [false, true] {
+                let raw = if preflight {
+                    request_to(
+                        "OPTIONS",
+                        &case.target,
+                        &[
+                            h("Origin", origin),
+                            h("Access-Control-Request-Method", "PUT"),
+                        ],
+                    )
+                } else {
+                    request_to("GET", &case.target, &[h("Origin", origin)])
+                };
+                let what = format!(
+                    "{} ({} from {origin})",
+                    case.name,
+                    if preflight { "preflight" } else { "GET" }
+                );
+                sent += 1;
+                match exchange(server.addr, &raw) {
+                    Ok(response) => {
+                        if let Err(problem) = check_path(&response, &case, fate, origin, preflight)
+                        {
+                            failures.push(format!("{what}: {problem}"));
+                        }
+                    }
+                    Err(e) => failures.push(format!("{what}: {e}")),
+                }
+            }
+        }
+    }
+    match exchange(server.addr, &normal_request()) {
+        Ok(r)
+            if r.status == 200
+                && r.header("access-control-allow-origin") == Some(ALLOWED.as_bytes()) => {}
+        other => failures.push(format!(
+            "after the paths, the allowed request got {other:?}"
+        )),
+    }
+    if let Ok(Some(status)) = server.child.try_wait() {
+        failures.push(format!("the server exited: {status}"));
+    }
+    assert!(
+        failures.is_empty(),
+        "{}: {} of {sent} path requests not as the routes say:\n{}\nserver stderr:\n{}",
+        framework.name(),
+        failures.len(),
+        failures.join("\n"),
+        server.stderr()
+    );
+    println!(
+        "{}: {sent} path requests as the routes say",
+        framework.name()
+    );
+}
+
+#[test]
+fn axum_paths_get_their_routes_grant() {
+    run_paths(Framework::Axum);
+}
+
+#[test]
+fn actix_paths_get_their_routes_grant() {
+    run_paths(Framework::Actix);
+}
+
+#[test]
+fn rocket_paths_get_their_routes_grant() {
+    run_paths(Framework::Rocket);
+}
+
+#[test]
+fn warp_paths_get_their_routes_grant() {
+    run_paths(Framework::Warp);
 }

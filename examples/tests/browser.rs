@@ -121,8 +121,17 @@ async fn browser_e2e_every_framework_and_policy() {
         }
         let png = screenshots.join(format!("demo-{framework}.png"));
         count += 1;
-        if let Err(message) = demo_page(&browser.client, framework, &png).await {
+        if let Err(message) = demo_page(&browser.client, framework, None, &png).await {
             failures.push(format!("{framework}, demo page: {message}"));
+        }
+        let routed = work.path().join(format!("{framework}-routed-demo.toml"));
+        std::fs::write(&routed, ROUTED_DEMO_POLICY).expect("writing a policy file");
+        let routed_png = screenshots.join(format!("demo-{framework}-routes.png"));
+        count += 1;
+        if let Err(message) =
+            demo_page(&browser.client, framework, Some(&routed), &routed_png).await
+        {
+            failures.push(format!("{framework}, demo page with routes: {message}"));
         }
         let _ = writeln!(
             summary,
@@ -615,6 +624,119 @@ allow_headers = ["content-type"]
             ),
         ],
     };
+    // Two routes answering one page differently: the page on `localhost` is
+    // not listed at the top level but `/public/*` allows every origin, and
+    // a credentialed call is allowed on `/echo` (exact origin, credentials)
+    // but blocked on `/public/echo` (`*`, no credentials).
+    let routes = PolicyCase {
+        name: "per-path routes",
+        toml: format!(
+            r#"allow_origins = ["http://127.0.0.1:{page_port}"]
+allow_methods = ["GET", "PUT"]
+allow_headers = ["content-type"]
+expose_headers = ["x-request-id"]
+allow_credentials = true
+
+[[routes]]
+paths = ["/public/*"]
+allow_origins = ["*"]
+allow_credentials = false
+
+[[routes]]
+paths = ["/fail"]
+allow_origins = []
+"#
+        ),
+        scenarios: vec![
+            scenario(
+                "unlisted page: simple GET to /echo is hidden by the browser",
+                Page::Localhost,
+                "/echo?top",
+                get(),
+                Expect::Blocked,
+                &["GET /echo"],
+            ),
+            scenario(
+                "unlisted page: simple GET to /public/echo is readable",
+                Page::Localhost,
+                "/public/echo?public",
+                get(),
+                Expect::Readable {
+                    status: 200,
+                    body: Some("ok"),
+                    readable: EXPOSED,
+                    hidden: UNEXPOSED,
+                },
+                &["GET /public/echo"],
+            ),
+            scenario(
+                "unlisted page: preflighted PUT to /echo is never sent",
+                Page::Localhost,
+                "/echo?top-put",
+                json_body("PUT"),
+                Expect::Blocked,
+                &["OPTIONS /echo"],
+            ),
+            scenario(
+                "unlisted page: preflighted PUT to /public/echo inherits the methods",
+                Page::Localhost,
+                "/public/echo?public-put",
+                json_body("PUT"),
+                ECHO_OK,
+                &["OPTIONS /public/echo", "PUT /public/echo"],
+            ),
+            scenario(
+                "unlisted page: the framework's 404 under /public/ is readable",
+                Page::Localhost,
+                "/public/no-such-path",
+                get(),
+                Expect::Readable {
+                    status: 404,
+                    body: None,
+                    readable: &[],
+                    hidden: &[],
+                },
+                &["GET /public/no-such-path"],
+            ),
+            scenario(
+                "listed page: credentialed GET to /echo is readable",
+                Page::Ip,
+                "/echo?credentials",
+                json!({ "credentials": "include" }),
+                ECHO_OK,
+                &["GET /echo"],
+            ),
+            scenario(
+                "listed page: credentialed GET to /public/echo is blocked (*)",
+                Page::Ip,
+                "/public/echo?credentials",
+                json!({ "credentials": "include" }),
+                Expect::Blocked,
+                &["GET /public/echo"],
+            ),
+            scenario(
+                "listed page: credentialed PUT to /public/echo: preflight refused by the browser",
+                Page::Ip,
+                "/public/echo?credentials-put",
+                json!({
+                    "method": "PUT",
+                    "credentials": "include",
+                    "headers": { "Content-Type": "application/json" },
+                    "body": "{\"n\":1}",
+                }),
+                Expect::Blocked,
+                &["OPTIONS /public/echo"],
+            ),
+            scenario(
+                "listed page: an exact route allowing no origin hides /fail",
+                Page::Ip,
+                "/fail",
+                get(),
+                Expect::Blocked,
+                &["GET /fail"],
+            ),
+        ],
+    };
     vec![
         exact,
         any,
@@ -622,6 +744,7 @@ allow_headers = ["content-type"]
         regex,
         any_port,
         subdomains,
+        routes,
     ]
 }
 
@@ -722,10 +845,38 @@ async fn run_scenario(
     }
 }
 
-/// Loads the demo's own page, waits for its ten calls, checks that each
-/// behaved as the page expects, and writes a screenshot to `png`.
-async fn demo_page(client: &Client, framework: &str, png: &Path) -> Result<(), String> {
-    let api = Api::start(framework, None);
+/// The demo policy with a `/public/*` route open to every origin without
+/// credentials, for the page's side-by-side mode. Port wildcards, because
+/// the page's port is picked when `cors-demo` starts.
+const ROUTED_DEMO_POLICY: &str = r#"allow_origins = ["http://127.0.0.1:*", "http://localhost:*"]
+allow_methods = ["GET", "POST", "PUT", "DELETE"]
+allow_headers = ["content-type", "x-custom"]
+expose_headers = ["x-request-id"]
+allow_credentials = true
+max_age = 600
+
+[[routes]]
+paths = ["/public/*"]
+allow_origins = ["*"]
+allow_credentials = false
+"#;
+
+/// The demo page's calls: ten to `/echo` and its neighbours, nine of which
+/// it repeats under `/public/` when the policy has routes.
+const PAGE_CALLS: usize = 10;
+const PAGE_PUBLIC_CALLS: usize = 9;
+
+/// Loads the demo's own page served with `policy` (the built-in demo policy
+/// when `None`), waits for its calls, checks that each behaved as the page
+/// expects and that it made the `/public/` calls exactly when the policy
+/// has routes, and writes a screenshot to `png`.
+async fn demo_page(
+    client: &Client,
+    framework: &str,
+    policy: Option<&Path>,
+    png: &Path,
+) -> Result<(), String> {
+    let api = Api::start(framework, policy);
     client
         .goto(&api.page_url)
         .await
@@ -750,14 +901,47 @@ async fn demo_page(client: &Client, framework: &str, png: &Path) -> Result<(), S
         .map_err(|e| format!("taking a screenshot: {e}"))?;
     std::fs::write(png, screenshot).map_err(|e| format!("writing {}: {e}", png.display()))?;
 
+    // Read after the page's calls, once the whole start-up announcement is
+    // surely in the log.
+    let routes = match policy {
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| format!("reading {}: {e}", file.display()))?;
+            toml::from_str::<cors_core::Policy>(&text)
+                .map_err(|e| format!("{}: {e}", file.display()))?
+                .has_routes()
+        }
+        None => api.built_in_policy()?.has_routes(),
+    };
+    let page_routes = client
+        .execute("return window.demoRoutes;", vec![])
+        .await
+        .map_err(|e| format!("reading window.demoRoutes: {e}"))?;
+    if page_routes != json!(routes) {
+        return Err(format!(
+            "the policy {} routes, the page's window.demoRoutes is {page_routes}",
+            if routes { "has" } else { "has no" }
+        ));
+    }
     let results = client
         .execute("return window.demoResults;", vec![])
         .await
         .map_err(|e| format!("reading window.demoResults: {e}"))?;
     let results = results.as_array().cloned().unwrap_or_default();
-    if results.len() != 10 {
+    let public = results
+        .iter()
+        .filter(|r| {
+            r["path"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("/public/"))
+        })
+        .count();
+    let expected_public = if routes { PAGE_PUBLIC_CALLS } else { 0 };
+    if results.len() != PAGE_CALLS + expected_public || public != expected_public {
         return Err(format!(
-            "expected 10 results in window.demoResults, found {}",
+            "expected {} results in window.demoResults, {expected_public} of them under /public/; \
+             found {}, {public} under /public/",
+            PAGE_CALLS + expected_public,
             results.len()
         ));
     }
@@ -766,11 +950,26 @@ async fn demo_page(client: &Client, framework: &str, png: &Path) -> Result<(), S
         .filter(|r| r["ok"] != json!(true))
         .map(Value::to_string)
         .collect();
-    if unexpected.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("calls not as expected: {}", unexpected.join(", ")))
+    if !unexpected.is_empty() {
+        return Err(format!("calls not as expected: {}", unexpected.join(", ")));
     }
+    // Under routes, the two answers to one credentialed call differ.
+    if routes {
+        let credentialed = |path: &str| {
+            results
+                .iter()
+                .find(|r| r["name"] == json!("credentials: include") && r["path"] == json!(path))
+                .map(|r| r["blocked"].clone())
+        };
+        if credentialed("/echo") != Some(json!(false))
+            || credentialed("/public/echo") != Some(json!(true))
+        {
+            return Err(format!(
+                "credentials: include should pass on /echo and be blocked on /public/echo: {results:?}"
+            ));
+        }
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------
@@ -1057,6 +1256,26 @@ impl Api {
             page_url,
             fences: 0,
         }
+    }
+
+    /// The built-in policy `cors-demo` printed when it started.
+    fn built_in_policy(&self) -> Result<cors_core::Policy, String> {
+        let lines = self.stdout.lines.lock().expect("lines");
+        let start = lines
+            .iter()
+            .position(|l| l == "cors-demo: policy: built-in demo policy:")
+            .ok_or_else(|| {
+                format!(
+                    "cors-demo printed no built-in policy:\n{}",
+                    lines.join("\n")
+                )
+            })?;
+        let text: String = lines[start + 1..]
+            .iter()
+            .take_while(|l| !l.starts_with("cors-demo: "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        toml::from_str(&text).map_err(|e| format!("the printed built-in policy: {e}\n{text}"))
     }
 
     /// Where the request log stands now.
