@@ -34,6 +34,16 @@
 //! four; 100 `Origin` lines (plus `Host`) exceed every framework's header
 //! count, so 90 are sent as well, which all four pass on to the engine.
 //!
+//! A second set of tests serves a policy with routes (the top level for one
+//! origin with credentials, `/public/*` for every origin without, nothing
+//! on `/internal/*` and `/metrics`) and sends each hostile path (dot
+//! segments, encoded dots, slashes and letters, empty segments, `;`, `+`,
+//! a query naming another route, paths of 60 and 64 KiB) as a GET and as a
+//! preflight, from the allowed origin and from another: each answer must be
+//! exactly what the routes grant that path, or, where the framework itself
+//! rejects or reroutes the target, what that framework is documented below
+//! to do, never with a wider grant.
+//!
 //! The engine's side of "linear in size" is asserted in
 //! `crates/cors-core/tests/hostile.rs`; here the response times are only
 //! printed (run with `--nocapture` to see them), never asserted.
