@@ -1,4 +1,5 @@
-//! The conformance table through the warp demo application.
+//! The conformance table through the warp demo application, the wrapper
+//! with the table's origin lookup for every case.
 //!
 //! Requests go through `warp::service(filter)`, warp's own tower service
 //! (what `warp::serve` runs for each request), rather than
@@ -10,7 +11,7 @@
 mod common;
 
 use bytes::Bytes;
-use cors_conformance::{Report, cases};
+use cors_conformance::{Report, cases, lookup};
 use cors_examples::Routes;
 use http_body_util::Full;
 use tower::ServiceExt;
@@ -20,7 +21,11 @@ use warp::http::Request;
 async fn warp_conforms() {
     let mut report = Report::new("warp");
     for case in cases() {
-        let filter = cors_examples::demo::warp::filter(case.policy(), Routes::Conformance);
+        let filter = cors_examples::demo::warp::filter_with_lookup(
+            case.policy(),
+            Routes::Conformance,
+            lookup(),
+        );
         let mut request = Request::builder().method(case.method).uri(case.path);
         for (name, value) in &case.headers {
             request = request.header(*name, *value);

@@ -7,7 +7,7 @@ use axum::http::header::{HeaderName, HeaderValue, VARY};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use cors_axum::CorsLayer;
-use cors_core::Policy;
+use cors_core::{OriginLookup, PolicySource};
 use serde::Deserialize;
 
 use crate::Routes;
@@ -16,26 +16,50 @@ const X_HANDLER: HeaderName = HeaderName::from_static("x-handler");
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The demo routes (see the [crate docs](crate)) behind a [`CorsLayer`]
-/// applying `policy`.
+/// applying `policy`: a [`Policy`](cors_core::Policy), or a
+/// [`SharedPolicy`](cors_core::SharedPolicy) that may be replaced while
+/// serving.
 ///
 /// The layer is added last, so it wraps every route *and* the fallback:
 /// preflights to any path, routed or not, are answered, and the router's
 /// own 404 and 405 responses get the policy's headers.
-pub fn router(policy: Policy, routes: Routes) -> Router {
-    let echo = get(echo)
-        .post(echo)
-        .put(echo)
-        .patch(echo)
-        .delete(echo)
-        .options(echo);
-    let mut router = Router::new().route("/echo", echo).route("/fail", get(fail));
+pub fn router(policy: impl Into<PolicySource>, routes: Routes) -> Router {
+    unlayered(routes).layer(CorsLayer::new(policy))
+}
+
+/// [`router`], with `lookup` as the layer's
+/// [origin lookup](CorsLayer::origin_lookup).
+pub fn router_with_lookup(
+    policy: impl Into<PolicySource>,
+    routes: Routes,
+    lookup: OriginLookup,
+) -> Router {
+    unlayered(routes).layer(CorsLayer::new(policy).origin_lookup(lookup))
+}
+
+/// The routes, without CORS.
+fn unlayered(routes: Routes) -> Router {
+    let echo = || {
+        get(echo)
+            .post(echo)
+            .put(echo)
+            .patch(echo)
+            .delete(echo)
+            .options(echo)
+    };
+    // `/public/echo` is `/echo` under another path, for per-path policies
+    // (`[[routes]] paths = ["/public/*"]`).
+    let mut router = Router::new()
+        .route("/echo", echo())
+        .route("/public/echo", echo())
+        .route("/fail", get(fail));
     if routes == Routes::Conformance {
         router = router
             .route("/own-cors", get(own_cors))
             .route("/vary-star", get(vary_star))
             .route("/json", post(json));
     }
-    router.layer(CorsLayer::new(policy))
+    router
 }
 
 /// `/echo`: 200, `ok`, and the contract's headers.

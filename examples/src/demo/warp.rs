@@ -2,7 +2,7 @@
 
 use std::future::ready;
 
-use cors_core::Policy;
+use cors_core::{OriginLookup, PolicySource};
 use serde::Deserialize;
 use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
@@ -12,17 +12,43 @@ use warp::{Filter, Rejection};
 use crate::Routes;
 
 /// The demo routes (see the [crate docs](crate)) wrapped in
-/// [`cors_warp::Cors`] applying `policy`.
+/// [`cors_warp::Cors`] applying `policy`: a [`Policy`](cors_core::Policy),
+/// or a [`SharedPolicy`](cors_core::SharedPolicy) that may be replaced
+/// while serving.
 ///
 /// The result is a [`BoxedFilter`], which both `warp::serve` and
 /// `warp::test::request().reply(..)` take, whatever the `routes`. The
 /// wrapper wraps all the routes and the recovery of `/fail`'s rejection,
 /// so preflights to any path are answered and every response, including
 /// warp's own 404 and 405, gets the policy's headers.
-pub fn filter(policy: Policy, routes: Routes) -> BoxedFilter<(Response,)> {
+pub fn filter(policy: impl Into<PolicySource>, routes: Routes) -> BoxedFilter<(Response,)> {
+    cors_warp::cors(policy).wrap(unwrapped(routes)).boxed()
+}
+
+/// [`filter`], with `lookup` as the wrapper's
+/// [origin lookup](cors_warp::Cors::origin_lookup).
+pub fn filter_with_lookup(
+    policy: impl Into<PolicySource>,
+    routes: Routes,
+    lookup: OriginLookup,
+) -> BoxedFilter<(Response,)> {
+    cors_warp::cors(policy)
+        .origin_lookup(lookup)
+        .wrap(unwrapped(routes))
+        .boxed()
+}
+
+/// The routes, without CORS.
+fn unwrapped(
+    routes: Routes,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync + 'static {
+    let echo = || methods().map(|| reply(&[("vary", "Accept-Encoding"), ("x-request-id", "1")]));
+    // `/public/echo` is `/echo` under another path, for per-path policies
+    // (`[[routes]] paths = ["/public/*"]`).
     let echo = warp::path!("echo")
-        .and(methods())
-        .map(|| reply(&[("vary", "Accept-Encoding"), ("x-request-id", "1")]));
+        .and(echo())
+        .or(warp::path!("public" / "echo").and(echo()))
+        .unify();
     let fail = warp::path!("fail")
         .and(warp::get())
         .and_then(|| ready(Err::<Response, _>(warp::reject::custom(Failed))));
@@ -53,14 +79,12 @@ pub fn filter(policy: Policy, routes: Routes) -> BoxedFilter<(Response,)> {
         .map(|_: Number| reply(&[]));
     let conformance = conformance.and(own_cors.or(vary_star).unify().or(json).unify());
 
-    let routes = echo
-        .or(fail)
+    echo.or(fail)
         .unify()
         .or(conformance)
         .unify()
         .recover(recover_failure)
-        .unify();
-    cors_warp::cors(policy).wrap(routes).boxed()
+        .unify()
 }
 
 /// The methods `/echo` answers.
