@@ -1,6 +1,11 @@
 //! Running a demo application on a bound listener, one function per
 //! framework. Each blocks until the server stops, calling `ready` once it
-//! accepts connections.
+//! answers: from then on, every connection the port accepts is served.
+//!
+//! Each takes the policy as anything that converts into a
+//! [`PolicySource`]: a fixed [`Policy`](cors_core::Policy), or a
+//! [`SharedPolicy`](cors_core::SharedPolicy) that another thread may
+//! replace while the server runs (`cors-demo --watch` does).
 //!
 //! With `log_requests`, each prints `cors-demo: request METHOD PATH` on
 //! stdout for every request that reaches the server, from the outermost
@@ -8,9 +13,9 @@
 //! browser tests count preflights this way).
 
 use std::io::{self, Write};
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 
-use cors_core::Policy;
+use cors_core::PolicySource;
 
 use crate::Routes;
 
@@ -33,7 +38,7 @@ fn log_request(method: &str, path: &str) {
 /// Serves the axum demo.
 pub fn axum(
     listener: TcpListener,
-    policy: Policy,
+    policy: impl Into<PolicySource>,
     routes: Routes,
     log_requests: bool,
     ready: impl FnOnce() + Send + 'static,
@@ -59,7 +64,7 @@ pub fn axum(
 /// Serves the warp demo.
 pub fn warp(
     listener: TcpListener,
-    policy: Policy,
+    policy: impl Into<PolicySource>,
     routes: Routes,
     log_requests: bool,
     ready: impl FnOnce() + Send + 'static,
@@ -90,13 +95,14 @@ pub fn warp(
 /// Serves the actix-web demo.
 pub fn actix(
     listener: TcpListener,
-    policy: Policy,
+    policy: impl Into<PolicySource>,
     routes: Routes,
     log_requests: bool,
     ready: impl FnOnce() + Send + 'static,
 ) -> io::Result<()> {
     use actix_web::dev::Service;
 
+    let policy = policy.into();
     actix_web::rt::System::new().block_on(async move {
         let server = actix_web::HttpServer::new(move || {
             actix_web::App::new()
@@ -118,17 +124,54 @@ pub fn actix(
     })
 }
 
-/// Serves the Rocket demo. Rocket 0.5 binds its own socket, so the
-/// listener only reserves the address until Rocket takes it over.
+/// An address held for Rocket, which binds its own socket: bound, so that
+/// no other program takes the port, but not listening, so that the port
+/// accepts no connection before Rocket serves it.
+#[derive(Debug)]
+pub struct Reservation {
+    socket: tokio::net::TcpSocket,
+    address: SocketAddr,
+}
+
+impl Reservation {
+    /// Reserves `address` (port 0 picks a free port).
+    ///
+    /// The socket has `SO_REUSEADDR`, as Rocket's listener does: with the
+    /// option on both and this socket never listening, the system lets
+    /// Rocket bind the same port while the reservation still holds it,
+    /// and refuses every other program's bind.
+    pub fn new(address: SocketAddr) -> io::Result<Reservation> {
+        let socket = match address {
+            SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+            SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+        };
+        socket.set_reuseaddr(true)?;
+        socket.bind(address)?;
+        let address = socket.local_addr()?;
+        Ok(Reservation { socket, address })
+    }
+
+    /// The address reserved, its port chosen.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+}
+
+/// Serves the Rocket demo on the reserved address.
+///
+/// Rocket 0.5 has no public way to serve on a listener bound elsewhere, so
+/// it binds the address itself; the reservation keeps the port until then
+/// and is let go once Rocket has lifted off. A client connecting earlier is
+/// refused, never accepted and then dropped; `ready` runs from Rocket's
+/// liftoff, after its listener is bound and just before it accepts.
 pub fn rocket(
-    listener: TcpListener,
-    policy: Policy,
+    reservation: Reservation,
+    policy: impl Into<PolicySource>,
     routes: Routes,
     log_requests: bool,
     ready: impl FnOnce() + Send + Sync + 'static,
 ) -> io::Result<()> {
-    let address = listener.local_addr()?;
-    drop(listener);
+    let address = reservation.address;
     let config = rocket::Config {
         address: address.ip(),
         port: address.port(),
@@ -137,7 +180,7 @@ pub fn rocket(
         cli_colors: false,
         ..rocket::Config::release_default()
     };
-    let ready = std::sync::Mutex::new(Some(ready));
+    let lifted_off = std::sync::Mutex::new(Some((reservation.socket, ready)));
     // Fairings run in the order they are attached: this one, attached
     // before the CORS fairing, sees preflights before it reroutes them.
     let mut base = rocket::build();
@@ -152,7 +195,9 @@ pub fn rocket(
         .configure(config)
         .attach(rocket::fairing::AdHoc::on_liftoff("announce", move |_| {
             Box::pin(async move {
-                if let Some(ready) = ready.lock().ok().and_then(|mut r| r.take()) {
+                let taken = lifted_off.lock().ok().and_then(|mut r| r.take());
+                if let Some((reserved, ready)) = taken {
+                    drop(reserved);
                     ready();
                 }
             })
