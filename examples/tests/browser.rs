@@ -866,10 +866,12 @@ allow_credentials = false
 const PAGE_CALLS: usize = 10;
 const PAGE_PUBLIC_CALLS: usize = 9;
 
-/// Loads the demo's own page served with `policy` (the built-in demo policy
-/// when `None`), waits for its calls, checks that each behaved as the page
-/// expects and that it made the `/public/` calls exactly when the policy
-/// has routes, and writes a screenshot to `png`.
+/// Loads the demo page for an API serving `policy`: without a file,
+/// cors-demo's own page under its built-in policy; with one, the page the
+/// demo's page server builds for that policy. Waits for its calls, checks
+/// that each behaved as the page expects and that it made the `/public/`
+/// calls exactly when the policy has routes, and writes a screenshot to
+/// `png`.
 async fn demo_page(
     client: &Client,
     framework: &str,
@@ -877,10 +879,30 @@ async fn demo_page(
     png: &Path,
 ) -> Result<(), String> {
     let api = Api::start(framework, policy);
+    // With a policy file, the page is served here, from the policy, by the
+    // demo's own page server (`page::spawn_for`); without, cors-demo's page.
+    let page_url = match policy {
+        None => api.page_url.clone(),
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| format!("reading {}: {e}", file.display()))?;
+            let parsed: cors_core::Policy =
+                toml::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+            let listener = std::net::TcpListener::bind("127.0.0.1:0")
+                .map_err(|e| format!("binding the page server: {e}"))?;
+            let address = listener
+                .local_addr()
+                .map_err(|e| format!("the page server's address: {e}"))?;
+            let api_url = format!("http://{}", api.address);
+            cors_examples::demo::page::spawn_for(listener, &api_url, &parsed)
+                .map_err(|e| format!("serving the page: {e}"))?;
+            format!("http://{address}/")
+        }
+    };
     client
-        .goto(&api.page_url)
+        .goto(&page_url)
         .await
-        .map_err(|e| format!("loading {}: {e}", api.page_url))?;
+        .map_err(|e| format!("loading {page_url}: {e}"))?;
     let deadline = Instant::now() + PATIENCE;
     loop {
         let done = client
@@ -1258,7 +1280,9 @@ impl Api {
         }
     }
 
-    /// The built-in policy `cors-demo` printed when it started.
+    /// The built-in policy `cors-demo` printed when it started: the longest
+    /// run of lines after its heading that parses (the framework may print
+    /// lines of its own after the announcement).
     fn built_in_policy(&self) -> Result<cors_core::Policy, String> {
         let lines = self.stdout.lines.lock().expect("lines");
         let start = lines
@@ -1270,12 +1294,20 @@ impl Api {
                     lines.join("\n")
                 )
             })?;
-        let text: String = lines[start + 1..]
+        let after: Vec<&str> = lines[start + 1..]
             .iter()
+            .map(String::as_str)
             .take_while(|l| !l.starts_with("cors-demo: "))
-            .map(|l| format!("{l}\n"))
             .collect();
-        toml::from_str(&text).map_err(|e| format!("the printed built-in policy: {e}\n{text}"))
+        (1..=after.len())
+            .rev()
+            .find_map(|end| toml::from_str(&after[..end].join("\n")).ok())
+            .ok_or_else(|| {
+                format!(
+                    "the printed built-in policy does not parse:\n{}",
+                    after.join("\n")
+                )
+            })
     }
 
     /// Where the request log stands now.
