@@ -9,6 +9,8 @@
 //! - `/echo` answers `GET`, `HEAD`, `POST`, `PUT`, `PATCH`, `DELETE` and
 //!   `OPTIONS` with 200, body `ok`, and the headers `X-Handler: ran`,
 //!   `Vary: Accept-Encoding` and `X-Request-Id: 1`;
+//! - `/public/echo` answers exactly like `/echo`, for per-path policies
+//!   (a `/public/*` route);
 //! - `/fail` is a handler that fails through the framework's own error
 //!   mechanism, giving 500;
 //! - every other path is the framework's own 404.
@@ -69,7 +71,8 @@ impl Framework {
 /// Which routes a demo application serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Routes {
-    /// `/echo`, `/fail`, and the framework's 404 for everything else.
+    /// `/echo`, `/public/echo`, `/fail`, and the framework's 404 for
+    /// everything else.
     Demo,
     /// The demo routes plus `/own-cors`, `/vary-star` and `/json`.
     Conformance,
