@@ -7,7 +7,8 @@
 //!    counted by a counting global allocator, and each answer's status and
 //!    CORS headers (which it checks first, as the timing bench does);
 //! 2. the criterion bench `engine`: `Policy::evaluate` per request kind and
-//!    allowlist size;
+//!    allowlist size, with 0, 1 and 1,000 routes, and through a
+//!    `SharedPolicy` or `PolicySource` against a plain `Policy`;
 //! 3. the criterion bench `frameworks`: each adapter, the crate it
 //!    replaces, and no CORS at all, in process.
 //!
@@ -63,6 +64,33 @@ const ENGINE_CASES: [(&str, &str); 8] = [
 
 /// The engine's allowlist sizes (exact origins), as in `cors-benches`.
 const ENGINE_SIZES: [&str; 3] = ["1", "100", "10000"];
+
+/// The engine's route cases, in report order, as in the `engine` bench.
+const ROUTE_CASES: [(&str, &str); 2] = [
+    (
+        "routes_prefix_hit",
+        "`GET /public/assets/app.js`: the `/public/*` route",
+    ),
+    (
+        "routes_fallthrough",
+        "`GET /v1/users/42/orders`: no route, the top level",
+    ),
+];
+
+/// The route counts of the `engine` bench (0: the same policy without
+/// routes).
+const ROUTE_COUNTS: [&str; 3] = ["0", "1", "1000"];
+
+/// How the `engine` bench reads the policy (`load/<parameter>`), in report
+/// order; the first is the plain `Policy` the others are compared with.
+const LOADS: [(&str, &str); 3] = [
+    ("policy", "a plain `Policy`"),
+    ("shared_policy", "`SharedPolicy::load()`"),
+    (
+        "policy_source",
+        "`PolicySource::load()` of a `SharedPolicy`",
+    ),
+];
 
 /// criterion's warm-up and measurement time per benchmark, in seconds.
 const WARM_UP_SECONDS: &str = "1";
@@ -553,6 +581,8 @@ subdomain the last pattern's.
     }
     out.push('\n');
 
+    engine_routes_and_loads(&mut out, times);
+
     let _ = writeln!(
         out,
         "## Targets
@@ -576,6 +606,74 @@ subdomain the last pattern's.
         }
     }
     out
+}
+
+/// The engine's route and shared-policy rows: reported, not targets.
+fn engine_routes_and_loads(out: &mut String, times: &Times) {
+    let _ = writeln!(
+        out,
+        "### Routes
+
+The same request (`GET` from the allowlist's origin) on the N = 1 policy
+without routes, with one route (`/public/*`, any origin), and with 1,000
+(`/public/*`, then `/sectionI/*` and `/sectionI/status` for each other
+route).
+
+| request | no routes | 1 route | 1,000 routes | 1,000 / 1 |
+|---|---:|---:|---:|---:|"
+    );
+    for (case, what) in ROUTE_CASES {
+        let t: Vec<Option<f64>> = ROUTE_COUNTS
+            .iter()
+            .map(|count| times.get("evaluate", case, count))
+            .collect();
+        let shown: Vec<String> = t
+            .iter()
+            .map(|t| t.map_or("?".to_owned(), duration))
+            .collect();
+        let ratio = match (t[1], t[2]) {
+            (Some(one), Some(many)) => format!("{:.2}", many / one),
+            _ => "?".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "| {what} | {} | {} | {} | {ratio} |",
+            shown[0], shown[1], shown[2]
+        );
+    }
+
+    let _ = writeln!(
+        out,
+        "
+### Shared policies
+
+The `actual_exact` request at N = 1, evaluated on a policy read each
+time as an adapter reads it.
+
+| policy read through | time | / plain `Policy` |
+|---|---:|---:|"
+    );
+    let plain = times.get("evaluate", "load", LOADS[0].0);
+    for (parameter, what) in LOADS {
+        let time = times.get("evaluate", "load", parameter);
+        let ratio = match (time, plain) {
+            (Some(time), Some(plain)) => format!("{:.2}", time / plain),
+            _ => "?".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "| {what} | {} | {ratio} |",
+            time.map_or("?".to_owned(), duration)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "
+None of these allocates: `cors-core`'s allocation tests count every
+route, lookup and shared-policy path (after a thread's first
+`SharedPolicy` read, which may register the thread with `arc-swap` once).
+"
+    );
 }
 
 #[cfg(test)]
@@ -607,6 +705,38 @@ mod tests {
         assert_eq!(
             records.answer("axum", "non_cors", "ours"),
             "200 no CORS headers (vary: origin)"
+        );
+    }
+
+    #[test]
+    fn reports_the_route_and_shared_policy_rows() {
+        let mut times = BTreeMap::new();
+        for (case, base) in [("routes_prefix_hit", 40.0), ("routes_fallthrough", 50.0)] {
+            for (count, extra) in [("0", 0.0), ("1", 40.0), ("1000", 60.0)] {
+                times.insert(format!("evaluate/{case}/{count}"), base + extra);
+            }
+        }
+        times.insert("evaluate/load/policy".to_owned(), 40.0);
+        times.insert("evaluate/load/shared_policy".to_owned(), 50.0);
+        let mut out = String::new();
+        engine_routes_and_loads(&mut out, &Times(times));
+        assert!(
+            out.contains("| `GET /public/assets/app.js`: the `/public/*` route | 40 ns | 80 ns | 100 ns | 1.25 |"),
+            "{out}"
+        );
+        assert!(
+            out.contains("| `GET /v1/users/42/orders`: no route, the top level | 50 ns | 90 ns | 110 ns | 1.22 |"),
+            "{out}"
+        );
+        assert!(out.contains("| a plain `Policy` | 40 ns | 1.00 |"), "{out}");
+        assert!(
+            out.contains("| `SharedPolicy::load()` | 50 ns | 1.25 |"),
+            "{out}"
+        );
+        // Not measured: shown as such, not dropped.
+        assert!(
+            out.contains("| `PolicySource::load()` of a `SharedPolicy` | ? | ? |"),
+            "{out}"
         );
     }
 
