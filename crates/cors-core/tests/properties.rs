@@ -4,7 +4,10 @@
 //! rules that allow it, so that whether a request should be allowed is
 //! computed here, independently of the engine.
 
-use cors_core::{Action, Decision, Policy, Refusal, RequestKind, RequestParts, ResponseHeader};
+use cors_core::{
+    Action, Decision, Policy, PolicyBuilder, Refusal, RequestKind, RequestParts, ResponseHeader,
+    RouteConfig,
+};
 use proptest::prelude::*;
 
 /// Origin rules a policy may list (besides `"*"`).
@@ -85,7 +88,7 @@ struct PolicySpec {
 }
 
 impl PolicySpec {
-    fn build(&self) -> Policy {
+    fn builder(&self) -> PolicyBuilder {
         let origins: Vec<&str> = if self.any_origin {
             vec!["*"]
         } else {
@@ -99,8 +102,16 @@ impl PolicySpec {
             .expose_headers(self.expose.clone())
             .allow_private_network(self.private_network)
             .block_disallowed_origins(self.block)
+    }
+
+    fn build(&self) -> Policy {
+        Self::built(self.builder(), self)
+    }
+
+    fn built(builder: PolicyBuilder, spec: &PolicySpec) -> Policy {
+        builder
             .build()
-            .unwrap_or_else(|e| panic!("the strategy makes valid policies only: {e}\n{self:?}"))
+            .unwrap_or_else(|e| panic!("the strategy makes valid policies only: {e}\n{spec:?}"))
     }
 }
 
@@ -474,5 +485,89 @@ proptest! {
         let third = clone.evaluate(&parts);
         prop_assert_eq!(first.headers(), third.headers());
         prop_assert_eq!(first.action(), third.action());
+    }
+
+    /// (g) Without `allow_origin_lookup`, the lookup entry points answer
+    /// exactly as `evaluate`.
+    #[test]
+    fn without_the_lookup_every_entry_point_agrees(policy in policy_spec(), request in request_spec()) {
+        let built = policy.build();
+        let parts = request.parts();
+        let evaluated = built.evaluate(&parts);
+        for decision in [
+            built.evaluate_with_lookup(&parts),
+            built.resolve_lookup(&parts, true),
+            built.resolve_lookup(&parts, false),
+        ] {
+            prop_assert!(decision.lookup().is_none());
+            prop_assert_eq!(decision.headers(), evaluated.headers());
+            prop_assert_eq!(decision.action(), evaluated.action());
+            prop_assert_eq!(decision.vary(), evaluated.vary());
+            prop_assert_eq!(decision.refusal(), evaluated.refusal());
+        }
+    }
+
+    /// (h) With the lookup, `evaluate_with_lookup` asks exactly where
+    /// `evaluate` refuses a well-formed origin no rule allows; a no gives
+    /// `evaluate`'s answer, and a yes allows the origin if everything else
+    /// is allowed.
+    #[test]
+    fn the_lookup_only_decides_the_origin(policy in policy_spec(), request in request_spec()) {
+        prop_assume!(!policy.any_origin);
+        let built = PolicySpec::built(policy.builder().allow_origin_lookup(true), &policy);
+        let parts = request.parts();
+        let evaluated = built.evaluate(&parts);
+        prop_assert!(evaluated.lookup().is_none());
+        let asked = built.evaluate_with_lookup(&parts);
+        let origin_refused = matches!(evaluated.refusal(), Some(Refusal::OriginNotAllowed(o)) if o != "null");
+        prop_assert_eq!(asked.action() == Action::Lookup, origin_refused, "{:?}", evaluated);
+        if !origin_refused {
+            prop_assert_eq!(asked.headers(), evaluated.headers());
+            prop_assert_eq!(asked.action(), evaluated.action());
+            return Ok(());
+        }
+        let query = asked.lookup().expect("a question");
+        prop_assert_eq!(Some(Refusal::OriginNotAllowed(query.origin())), evaluated.refusal());
+        prop_assert_eq!(query.method(), request.method);
+        let no = built.resolve_lookup(&parts, false);
+        prop_assert_eq!(no.headers(), evaluated.headers());
+        prop_assert_eq!(no.action(), evaluated.action());
+        prop_assert_eq!(no.refusal(), evaluated.refusal());
+        // A yes: the same as a policy listing that origin.
+        let mut origins = policy.origins.clone();
+        origins.push(query.origin());
+        let listing = PolicySpec::built(policy.builder().allow_origins(origins), &policy);
+        let expected = listing.evaluate(&parts);
+        let yes = built.resolve_lookup(&parts, true);
+        prop_assert_eq!(yes.headers(), expected.headers());
+        prop_assert_eq!(yes.action(), expected.action());
+        prop_assert_eq!(yes.refusal(), expected.refusal());
+        prop_assert_eq!(yes.vary(), expected.vary());
+    }
+
+    /// (i) Routes that set nothing change nothing: every path they cover,
+    /// and every other path, is answered as by the policy without routes.
+    #[test]
+    fn routes_inheriting_everything_change_nothing(
+        policy in policy_spec(),
+        request in request_spec(),
+        path in proptest::sample::select(vec!["/", "/a", "/a/", "/a/x/y", "/b", "/b/", "/b/x", "/c"]),
+    ) {
+        let plain = policy.build();
+        let routed = PolicySpec::built(
+            policy
+                .builder()
+                .route(RouteConfig::new(["/a/*", "/b"]))
+                .route(RouteConfig::new(["/a/x/*"])),
+            &policy,
+        );
+        let parts = request.parts().with_path(path);
+        let expected = plain.evaluate(&parts);
+        let got = routed.evaluate(&parts);
+        prop_assert_eq!(got.headers(), expected.headers());
+        prop_assert_eq!(got.action(), expected.action());
+        prop_assert_eq!(got.vary(), expected.vary());
+        prop_assert_eq!(got.refusal(), expected.refusal());
+        prop_assert_eq!(got.kind(), expected.kind());
     }
 }
