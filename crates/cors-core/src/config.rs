@@ -144,7 +144,13 @@ impl Default for PolicyConfig {
 }
 
 /// One route of a [`PolicyConfig`]: the paths it covers and the keys it
-/// sets; every key it does not set takes the top-level value.
+/// sets; every key it does not set takes the top-level value, with one
+/// exception: the origin rules (`allow_origins`, `allow_origin_regex`,
+/// `allow_origin_lookup`, `lookup_null_origin`, and a builder's origin
+/// predicate) are inherited as a whole or not at all. A route that sets any
+/// of them gets the defaults for the others, so `allow_origins = []` in a
+/// route means no cross-origin access, whatever regexes or lookup the top
+/// level has.
 ///
 /// ```
 /// use cors_core::{PolicyConfig, RequestParts};
@@ -232,15 +238,49 @@ impl RouteConfig {
                 top.clone()
             })
         }
+        // The origin rules are inherited as a whole or not at all: a route
+        // that writes `allow_origins = []` means "no cross-origin access",
+        // which an inherited regex or lookup would quietly contradict.
+        let sets_origin_rules = self.allow_origins.is_some()
+            || self.allow_origin_regex.is_some()
+            || self.allow_origin_lookup.is_some()
+            || self.lookup_null_origin.is_some();
+        let defaults = PolicyConfig::default();
+        let origin_top = if sets_origin_rules { &defaults } else { top };
+        let mut own_rules = Vec::new();
+        let o = if sets_origin_rules {
+            &mut own_rules
+        } else {
+            &mut inherited
+        };
+        let allow_origins = pick(
+            &self.allow_origins,
+            &origin_top.allow_origins,
+            "allow_origins",
+            o,
+        );
+        let allow_origin_regex = pick(
+            &self.allow_origin_regex,
+            &origin_top.allow_origin_regex,
+            "allow_origin_regex",
+            o,
+        );
+        let allow_origin_lookup = pick(
+            &self.allow_origin_lookup,
+            &origin_top.allow_origin_lookup,
+            "allow_origin_lookup",
+            o,
+        );
+        let lookup_null_origin = pick(
+            &self.lookup_null_origin,
+            &origin_top.lookup_null_origin,
+            "lookup_null_origin",
+            o,
+        );
         let i = &mut inherited;
         let config = PolicyConfig {
-            allow_origins: pick(&self.allow_origins, &top.allow_origins, "allow_origins", i),
-            allow_origin_regex: pick(
-                &self.allow_origin_regex,
-                &top.allow_origin_regex,
-                "allow_origin_regex",
-                i,
-            ),
+            allow_origins,
+            allow_origin_regex,
             allow_methods: pick(&self.allow_methods, &top.allow_methods, "allow_methods", i),
             allow_headers: pick(&self.allow_headers, &top.allow_headers, "allow_headers", i),
             expose_headers: pick(
@@ -274,18 +314,8 @@ impl RouteConfig {
                 "block_disallowed_origins",
                 i,
             ),
-            allow_origin_lookup: pick(
-                &self.allow_origin_lookup,
-                &top.allow_origin_lookup,
-                "allow_origin_lookup",
-                i,
-            ),
-            lookup_null_origin: pick(
-                &self.lookup_null_origin,
-                &top.lookup_null_origin,
-                "lookup_null_origin",
-                i,
-            ),
+            allow_origin_lookup,
+            lookup_null_origin,
             routes: Vec::new(),
             unknown: BTreeMap::new(),
         };

@@ -495,20 +495,51 @@ fn a_route_inherits_block_disallowed_origins_and_may_turn_it_off() {
 }
 
 #[test]
-fn a_route_inherits_regexes_unless_it_sets_its_own() {
+fn origin_rules_are_inherited_as_a_whole_or_not_at_all() {
     let policy = build(
         Policy::builder()
+            .allow_origins(["https://app.example"])
             .allow_origin_regex([r"https://[a-z]+\.top\.example"])
-            .route(RouteConfig::new(["/inherits/*"]).allow_origins(["https://r.example"]))
+            .allow_origin_lookup(true)
+            .route(RouteConfig::new(["/inherits/*"]).allow_methods(["PUT"]))
+            .route(RouteConfig::new(["/origins/*"]).allow_origins(["https://r.example"]))
             .route(
                 RouteConfig::new(["/own/*"]).allow_origin_regex([r"https://[a-z]+\.own\.example"]),
-            ),
+            )
+            .route(RouteConfig::new(["/internal/*"]).allow_origins(Vec::<String>::new()))
+            // `*` is accepted: the top level's regex and lookup do not come
+            // along to conflict with it.
+            .route(RouteConfig::new(["/public/*"]).allow_origins(["*"])),
     );
     let allows = |path, origin| policy.evaluate(&actual(path, origin)).is_allowed();
-    assert!(allows("/inherits/x", "https://r.example"));
+    let asks = |path, origin| {
+        policy
+            .evaluate_with_lookup(&actual(path, origin))
+            .lookup()
+            .is_some()
+    };
+    // A route that sets no origin rule takes all of them.
+    assert!(allows("/inherits/x", "https://app.example"));
     assert!(allows("/inherits/x", "https://a.top.example"));
+    assert!(asks("/inherits/x", "https://tenant.example"));
+    // A route that sets one takes none of the others.
+    assert!(allows("/origins/x", "https://r.example"));
+    assert!(!allows("/origins/x", "https://a.top.example"));
+    assert!(!allows("/origins/x", "https://app.example"));
+    assert!(!asks("/origins/x", "https://tenant.example"));
     assert!(allows("/own/x", "https://a.own.example"));
     assert!(!allows("/own/x", "https://a.top.example"));
+    assert!(!allows("/own/x", "https://app.example"));
+    // `allow_origins = []` means no cross-origin access at all.
+    for origin in [
+        "https://app.example",
+        "https://a.top.example",
+        "https://tenant.example",
+    ] {
+        assert!(!allows("/internal/x", origin), "{origin}");
+        assert!(!asks("/internal/x", origin), "{origin}");
+    }
+    assert!(allows("/public/x", "https://anyone.example"));
     assert!(allows("/x", "https://a.top.example"));
     assert!(!allows("/x", "https://r.example"));
 }
