@@ -25,9 +25,11 @@ commands:
   fuzz [--seconds N] [TARGET...]
                          run each fuzz target (all by default) for N seconds (default 60)
                          with cargo +nightly fuzz; fails on any crash
-  soak [--requests N] [--framework X]
+  soak [--reload [--reloads R]] [--requests N] [--framework X]
                          load cors-demo in each framework (200000 requests each, release build);
-                         fails on any wrong answer or memory growth of 10% or more";
+                         fails on any wrong answer or memory growth of 10% or more; with --reload,
+                         100000 requests while the policy file is replaced R times (default 1000)
+                         under cors-demo --watch, every answer exactly one of the two policies'";
 
 /// The cargo-fuzz targets, in the order `fuzz` runs them.
 const FUZZ_TARGETS: [&str; 4] = ["evaluate", "policy", "origin_pattern", "request_headers"];

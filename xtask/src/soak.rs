@@ -6,7 +6,15 @@
 //! options given (`--requests N`, `--framework X`, `--seconds S`), which
 //! prints a table of requests per second and memory per framework and fails
 //! on any wrong answer, on memory growth of 10% or more, or when the
-//! requests were not all answered in time. See `examples/src/bin/cors-soak.rs`.
+//! requests were not all answered in time.
+//!
+//! `cargo xtask soak --reload [--reloads R]` replaces the policy while
+//! serving: `cors-demo --watch` serves a policy file that `cors-soak`
+//! rewrites R times (default 1,000) during 100,000 requests, alternating
+//! two policies that answer differently; every answer must be exactly one
+//! of the two policies' (status, headers, body), and the table adds the
+//! reloads and how many answers were each policy's. See
+//! `examples/src/bin/cors-soak.rs`.
 
 use std::env;
 use std::path::{Path, PathBuf};

@@ -3,7 +3,8 @@
 //! mode and runs this one.
 //!
 //! ```text
-//! cors-soak [--requests N] [--framework axum|actix|rocket|warp] [--seconds S] [--server PATH]
+//! cors-soak [--reload [--reloads R]] [--requests N] [--framework axum|actix|rocket|warp]
+//!     [--seconds S] [--server PATH]
 //! ```
 //!
 //! For each framework it starts `cors-demo` (the sibling of this program
@@ -19,21 +20,48 @@
 //! The run fails (exit status 1) on any wrong answer, on memory growth of
 //! 10% or more between the two readings, or when `N` requests were not
 //! answered within `S` seconds (default 120). Linux only (`/proc`).
+//!
+//! With `--reload`, the policy is replaced `R` times (default 1,000) while
+//! `N` requests (default 100,000) are answered: `cors-demo --watch` serves
+//! a policy file that this program rewrites, alternating between two
+//! policies A and B that answer every CORS request differently (each allows
+//! the origin the other refuses, with other preflight caching, exposed
+//! headers and credentials). Each rewrite is a new file renamed over the
+//! old one, so the server never reads half a policy, and the next one waits
+//! until the server has printed `cors-demo: policy reloaded`; the reloads
+//! are spread evenly over the requests (the clients never run more than
+//! one interval ahead of them). The exact answers of A and B to each
+//! request (status, every header but `Date`, body) are first taken from
+//! the server under each policy and checked against what the policy says;
+//! then every answer under load must be exactly A's or exactly B's, and a
+//! request sent and answered while no rewrite was under way must get the
+//! policy last acknowledged. Any other answer, a reload not acknowledged
+//! within 10 s, anything on the server's stderr, or memory growth of 10%
+//! or more fails the run.
+//!
+//! Why the file and not a hook of the server's own: it drives the real
+//! `--watch` path (file system events, parsing, `SharedPolicy::replace`)
+//! and needs nothing in the server that only a test would use; waiting for
+//! each acknowledgement makes the count of replacements exact instead of
+//! depending on how the file system coalesces events.
 
 #![forbid(unsafe_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: cors-soak [--requests N] [--framework axum|actix|rocket|warp] [--seconds S] [--server PATH]
+const USAGE: &str = "usage: cors-soak [--reload [--reloads R]] [--requests N] [--framework axum|actix|rocket|warp] [--seconds S] [--server PATH]
 
-  --requests   requests per framework (default 200000)
+  --reload     replace the policy while serving (cors-demo --watch), checking
+               that every answer is exactly one of the two policies'
+  --reloads    how many replacements with --reload (default 1000)
+  --requests   requests per framework (default 200000; 100000 with --reload)
   --framework  run only this framework (default: all four)
   --seconds    time limit per framework (default 120)
   --server     the cors-demo program (default: next to this one)";
@@ -65,17 +93,25 @@ struct Options {
     frameworks: Vec<&'static str>,
     seconds: u64,
     server: Option<PathBuf>,
+    /// With `--reload`: how many times the policy is replaced.
+    reloads: Option<u64>,
 }
 
 fn parse_options(args: &[String]) -> Result<Options, String> {
     let mut options = Options {
-        requests: 200_000,
+        requests: 0,
         frameworks: Vec::new(),
         seconds: 120,
         server: None,
+        reloads: None,
     };
+    let (mut requests, mut reload, mut reloads) = (None, false, None);
     let mut args = args.iter();
     while let Some(flag) = args.next() {
+        if flag == "--reload" {
+            reload = true;
+            continue;
+        }
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         let positive = |value: &str| {
             value
@@ -85,7 +121,8 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
                 .ok_or_else(|| format!("{flag}: {value:?} is not a positive number"))
         };
         match flag.as_str() {
-            "--requests" => options.requests = positive(value)?,
+            "--requests" => requests = Some(positive(value)?),
+            "--reloads" => reloads = Some(positive(value)?),
             "--seconds" => options.seconds = positive(value)?,
             "--framework" => {
                 let name = FRAMEWORKS.iter().find(|f| **f == value).ok_or_else(|| {
@@ -102,6 +139,12 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
     if options.frameworks.is_empty() {
         options.frameworks = FRAMEWORKS.to_vec();
     }
+    if reloads.is_some() && !reload {
+        return Err("--reloads needs --reload".to_owned());
+    }
+    options.reloads = reload.then(|| reloads.unwrap_or(1_000));
+    let default_requests = if reload { 100_000 } else { 200_000 };
+    options.requests = requests.unwrap_or(default_requests);
     Ok(options)
 }
 
@@ -209,6 +252,9 @@ fn kinds() -> Vec<Kind> {
 #[derive(Default)]
 struct Answer {
     status: u16,
+    /// Every header but `Date`, names lower-cased, in name order (the
+    /// values of one name in the order received).
+    headers: Vec<(Vec<u8>, Vec<u8>)>,
     allow_origin: Vec<Vec<u8>>,
     handler: bool,
     allow_methods: Option<Vec<u8>>,
@@ -222,6 +268,14 @@ impl std::fmt::Debug for Answer {
         let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
         f.debug_struct("Answer")
             .field("status", &self.status)
+            .field(
+                "headers",
+                &self
+                    .headers
+                    .iter()
+                    .map(|(n, v)| format!("{}: {}", text(n), text(v)))
+                    .collect::<Vec<_>>(),
+            )
             .field(
                 "allow_origin",
                 &self
@@ -323,6 +377,11 @@ impl Connection {
             };
             let (name, value) = (&line[..colon], line[colon + 1..].trim_ascii());
             let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
+            if !is("date") {
+                answer
+                    .headers
+                    .push((name.to_ascii_lowercase(), value.to_vec()));
+            }
             if is("access-control-allow-origin") {
                 answer.allow_origin.push(value.to_vec());
             } else if is("access-control-allow-methods") {
@@ -339,6 +398,7 @@ impl Connection {
                 answer.close = value.eq_ignore_ascii_case(b"close");
             }
         }
+        answer.headers.sort_by(|a, b| a.0.cmp(&b.0));
         self.buffer.drain(..head_end + 4);
         if chunked {
             answer.body = self.read_chunked()?;
@@ -396,32 +456,61 @@ fn fill(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Result<(), String> {
 struct Server {
     child: Child,
     addr: SocketAddr,
+    /// One message per `cors-demo: policy reloaded` line (with `--watch`).
+    reloaded: Option<Mutex<mpsc::Receiver<()>>>,
+    /// What the server wrote on stderr.
+    stderr: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
-    fn start(program: &PathBuf, framework: &str, policy: &PathBuf) -> Result<Server, String> {
-        let mut child = Command::new(program)
+    fn start(
+        program: &PathBuf,
+        framework: &str,
+        policy: &Path,
+        watch: bool,
+    ) -> Result<Server, String> {
+        let mut command = Command::new(program);
+        command
             .args(["--framework", framework, "--policy"])
             .arg(policy)
-            .args(["--listen", "127.0.0.1:0", "--page-listen", "127.0.0.1:0"])
+            .args(["--listen", "127.0.0.1:0", "--page-listen", "127.0.0.1:0"]);
+        if watch {
+            command.arg("--watch");
+        }
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| format!("starting {}: {e}", program.display()))?;
         let out = child.stdout.take().expect("piped stdout");
+        let err = child.stderr.take().expect("piped stderr");
         let prefix = format!("cors-demo: {framework} API on http://");
         let (tx, rx) = mpsc::channel();
+        let (reload_tx, reload_rx) = mpsc::channel();
         // Keeps reading stdout, so the server never blocks on it.
         std::thread::spawn(move || {
             for line in BufReader::new(out).lines().map_while(Result::ok) {
                 if let Some(addr) = line.strip_prefix(&prefix) {
                     let _ = tx.send(addr.trim().to_owned());
+                } else if line == "cors-demo: policy reloaded" {
+                    let _ = reload_tx.send(());
                 }
+            }
+        });
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&stderr);
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                eprintln!("{line}");
+                sink.lock().unwrap_or_else(|e| e.into_inner()).push(line);
             }
         });
         let mut server = Server {
             child,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            reloaded: watch.then(|| Mutex::new(reload_rx)),
+            stderr,
         };
         let addr = rx
             .recv_timeout(Duration::from_secs(30))
@@ -430,6 +519,11 @@ impl Server {
             .parse()
             .map_err(|e| format!("{framework}: address {addr:?}: {e}"))?;
         Ok(server)
+    }
+
+    /// How many lines the server wrote on stderr.
+    fn stderr_lines(&self) -> usize {
+        self.stderr.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
     /// The server's resident memory, in KiB.
@@ -563,14 +657,22 @@ fn main() -> ExitCode {
     }
 }
 
+/// The `cors-demo` program to run.
+fn server_program(options: &Options) -> Result<PathBuf, String> {
+    match &options.server {
+        Some(path) => Ok(path.clone()),
+        None => Ok(std::env::current_exe()
+            .map_err(|e| format!("locating cors-soak: {e}"))?
+            .with_file_name("cors-demo")),
+    }
+}
+
 /// Runs every framework; `Ok(false)` when one failed its checks.
 fn run(options: &Options) -> Result<bool, String> {
-    let program = match &options.server {
-        Some(path) => path.clone(),
-        None => std::env::current_exe()
-            .map_err(|e| format!("locating cors-soak: {e}"))?
-            .with_file_name("cors-demo"),
-    };
+    if let Some(reloads) = options.reloads {
+        return reload::run(options, reloads);
+    }
+    let program = server_program(options)?;
     let policy = std::env::temp_dir().join(format!("cors-soak-{}.toml", std::process::id()));
     std::fs::write(&policy, POLICY).map_err(|e| format!("{}: {e}", policy.display()))?;
     let mut runs = Vec::new();
@@ -580,7 +682,7 @@ fn run(options: &Options) -> Result<bool, String> {
             "cors-soak: {framework}: {} requests over {CONNECTIONS} connections (at most {} s)",
             options.requests, options.seconds
         );
-        let outcome = Server::start(&program, framework, &policy)
+        let outcome = Server::start(&program, framework, &policy, false)
             .and_then(|server| soak(&server, framework, options));
         match outcome {
             Ok(run) => runs.push(run),
@@ -641,6 +743,667 @@ fn run(options: &Options) -> Result<bool, String> {
     Ok(passed)
 }
 
+/// `--reload`: the policy replaced while serving.
+mod reload {
+    use super::*;
+
+    /// The two policies. Each allows the origin the other refuses; A
+    /// exposes `X-Request-Id` and lets preflights be cached for 600 s, B
+    /// allows credentials and 60 s.
+    const POLICY_A: &str = r#"allow_origins = ["https://app.example"]
+allow_methods = ["GET", "PUT"]
+allow_headers = ["x-custom"]
+expose_headers = ["x-request-id"]
+max_age = 600
+"#;
+    const POLICY_B: &str = r#"allow_origins = ["https://other.example"]
+allow_methods = ["GET", "PUT"]
+allow_headers = ["x-custom"]
+allow_credentials = true
+max_age = 60
+"#;
+
+    /// How long the server may take to acknowledge a rewrite.
+    const ACKNOWLEDGE_TIMEOUT: Duration = Duration::from_secs(10);
+
+    const ORIGIN_REFUSED: &[u8] = b"CORS request refused: origin not allowed\n";
+    const METHOD_REFUSED: &[u8] = b"CORS preflight refused: method not allowed\n";
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Which {
+        A,
+        B,
+    }
+
+    /// What one policy must answer: the status, the body, these headers
+    /// with these values, and `Access-Control-Allow-Origin` only when
+    /// listed.
+    struct Expect {
+        status: u16,
+        headers: &'static [(&'static str, &'static str)],
+        body: &'static [u8],
+    }
+
+    impl Expect {
+        fn check(&self, answer: &Answer) -> Result<(), String> {
+            let value = |name: &str| {
+                answer
+                    .headers
+                    .iter()
+                    .filter(|(n, _)| n == name.as_bytes())
+                    .map(|(_, v)| v.as_slice())
+                    .collect::<Vec<_>>()
+            };
+            let mut right = answer.status == self.status && answer.body == self.body;
+            for (name, expected) in self.headers {
+                right &= value(name) == [expected.as_bytes()];
+            }
+            if !self
+                .headers
+                .iter()
+                .any(|(n, _)| *n == "access-control-allow-origin")
+            {
+                right &= value("access-control-allow-origin").is_empty();
+            }
+            if right {
+                Ok(())
+            } else {
+                Err(format!("got {answer:?}"))
+            }
+        }
+    }
+
+    /// One kind of request in the mix, and what each policy answers.
+    struct Kind {
+        name: &'static str,
+        request: Vec<u8>,
+        a: Expect,
+        b: Expect,
+    }
+
+    impl Kind {
+        fn expect(&self, which: Which) -> &Expect {
+            match which {
+                Which::A => &self.a,
+                Which::B => &self.b,
+            }
+        }
+    }
+
+    const RAN: (&str, &str) = ("x-handler", "ran");
+
+    fn kinds() -> Vec<Kind> {
+        let preflight = |origin, method| {
+            request(
+                "OPTIONS",
+                &[
+                    ("Origin", origin),
+                    ("Access-Control-Request-Method", method),
+                    ("Access-Control-Request-Headers", "x-custom"),
+                ],
+            )
+        };
+        vec![
+            Kind {
+                name: "GET without Origin",
+                request: request("GET", &[]),
+                a: Expect {
+                    status: 200,
+                    headers: &[RAN],
+                    body: b"ok",
+                },
+                b: Expect {
+                    status: 200,
+                    headers: &[RAN],
+                    body: b"ok",
+                },
+            },
+            Kind {
+                name: "GET from https://app.example",
+                request: request("GET", &[("Origin", ALLOWED)]),
+                a: Expect {
+                    status: 200,
+                    headers: &[
+                        ("access-control-allow-origin", ALLOWED),
+                        ("access-control-expose-headers", "x-request-id"),
+                        RAN,
+                    ],
+                    body: b"ok",
+                },
+                b: Expect {
+                    status: 200,
+                    headers: &[RAN],
+                    body: b"ok",
+                },
+            },
+            Kind {
+                name: "GET from https://other.example",
+                request: request("GET", &[("Origin", OTHER)]),
+                a: Expect {
+                    status: 200,
+                    headers: &[RAN],
+                    body: b"ok",
+                },
+                b: Expect {
+                    status: 200,
+                    headers: &[
+                        ("access-control-allow-origin", OTHER),
+                        ("access-control-allow-credentials", "true"),
+                        RAN,
+                    ],
+                    body: b"ok",
+                },
+            },
+            Kind {
+                name: "preflight from https://app.example",
+                request: preflight(ALLOWED, "PUT"),
+                a: Expect {
+                    status: 204,
+                    headers: &[
+                        ("access-control-allow-origin", ALLOWED),
+                        ("access-control-allow-methods", "PUT"),
+                        ("access-control-allow-headers", "x-custom"),
+                        ("access-control-max-age", "600"),
+                    ],
+                    body: b"",
+                },
+                b: Expect {
+                    status: 403,
+                    headers: &[],
+                    body: ORIGIN_REFUSED,
+                },
+            },
+            Kind {
+                name: "preflight from https://other.example",
+                request: preflight(OTHER, "PUT"),
+                a: Expect {
+                    status: 403,
+                    headers: &[],
+                    body: ORIGIN_REFUSED,
+                },
+                b: Expect {
+                    status: 204,
+                    headers: &[
+                        ("access-control-allow-origin", OTHER),
+                        ("access-control-allow-methods", "PUT"),
+                        ("access-control-allow-headers", "x-custom"),
+                        ("access-control-allow-credentials", "true"),
+                        ("access-control-max-age", "60"),
+                    ],
+                    body: b"",
+                },
+            },
+            Kind {
+                name: "preflight from https://app.example for DELETE",
+                request: preflight(ALLOWED, "DELETE"),
+                a: Expect {
+                    status: 403,
+                    headers: &[],
+                    body: METHOD_REFUSED,
+                },
+                b: Expect {
+                    status: 403,
+                    headers: &[],
+                    body: ORIGIN_REFUSED,
+                },
+            },
+        ]
+    }
+
+    /// Whether two answers are the same: status, headers, body.
+    fn same(x: &Answer, y: &Answer) -> bool {
+        x.status == y.status && x.headers == y.headers && x.body == y.body
+    }
+
+    /// The policy file `cors-demo --watch` serves.
+    struct PolicyFile {
+        directory: PathBuf,
+        path: PathBuf,
+        temporary: PathBuf,
+    }
+
+    impl PolicyFile {
+        /// A directory of its own, so no other file's events reach the
+        /// server's watch.
+        fn create(text: &str) -> Result<PolicyFile, String> {
+            let directory = std::env::temp_dir().join(format!("cors-soak-{}", std::process::id()));
+            std::fs::create_dir_all(&directory)
+                .map_err(|e| format!("{}: {e}", directory.display()))?;
+            let file = PolicyFile {
+                path: directory.join("policy.toml"),
+                temporary: directory.join("policy.toml.new"),
+                directory,
+            };
+            std::fs::write(&file.path, text)
+                .map_err(|e| format!("{}: {e}", file.path.display()))?;
+            Ok(file)
+        }
+
+        /// Replaces the file with one holding `text`, by rename: the server
+        /// reads either the old policy or the new one, never a mix.
+        fn replace(&self, text: &str) -> Result<(), String> {
+            std::fs::write(&self.temporary, text)
+                .map_err(|e| format!("{}: {e}", self.temporary.display()))?;
+            std::fs::rename(&self.temporary, &self.path)
+                .map_err(|e| format!("{}: {e}", self.path.display()))
+        }
+    }
+
+    impl Drop for PolicyFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.directory);
+        }
+    }
+
+    /// Installs policy `which` and waits for the server's acknowledgement.
+    fn switch(
+        file: &PolicyFile,
+        reloaded: &Mutex<mpsc::Receiver<()>>,
+        which: Which,
+    ) -> Result<(), String> {
+        let reloaded = reloaded.lock().unwrap_or_else(|e| e.into_inner());
+        file.replace(match which {
+            Which::A => POLICY_A,
+            Which::B => POLICY_B,
+        })?;
+        reloaded.recv_timeout(ACKNOWLEDGE_TIMEOUT).map_err(|_| {
+            format!("the server did not report reloading policy {which:?} within {ACKNOWLEDGE_TIMEOUT:?}")
+        })
+    }
+
+    /// The answers of the policy in force (`which`) to every kind, checked
+    /// against what that policy says.
+    fn sample(server: &Server, kinds: &[Kind], which: Which) -> Result<Vec<Answer>, String> {
+        let mut connection = Connection::new(server.addr);
+        kinds
+            .iter()
+            .map(|kind| {
+                let answer = connection
+                    .exchange(&kind.request)
+                    .map_err(|e| format!("{}: {e}", kind.name))?;
+                kind.expect(which)
+                    .check(&answer)
+                    .map_err(|e| format!("policy {which:?}, {}: {e}", kind.name))?;
+                Ok(answer)
+            })
+            .collect()
+    }
+
+    /// One framework's results.
+    struct Run {
+        framework: &'static str,
+        answered: u64,
+        wrong: u64,
+        failures: Vec<String>,
+        elapsed: Duration,
+        reloads: u64,
+        /// Answers that were A's and not B's, B's and not A's, and the
+        /// same under both (requests without `Origin`).
+        answers_a: u64,
+        answers_b: u64,
+        answers_both: u64,
+        rss_warm: u64,
+        rss_final: u64,
+        stderr_lines: usize,
+    }
+
+    /// Counters the client threads and the reloader share.
+    #[derive(Default)]
+    struct Shared {
+        claimed: AtomicU64,
+        answered: AtomicU64,
+        wrong: AtomicU64,
+        answers_a: AtomicU64,
+        answers_b: AtomicU64,
+        answers_both: AtomicU64,
+        /// `2k`: `k` reloads acknowledged and no rewrite under way;
+        /// `2k + 1`: rewrite `k + 1` under way.
+        state: AtomicU64,
+        stop: AtomicBool,
+        failures: Mutex<Vec<String>>,
+    }
+
+    impl Shared {
+        fn fail(&self, problem: String) {
+            self.wrong.fetch_add(1, Ordering::Relaxed);
+            let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+            if failures.len() < SHOWN_FAILURES {
+                failures.push(problem);
+            }
+        }
+
+        fn reloads(&self) -> u64 {
+            self.state.load(Ordering::SeqCst) / 2
+        }
+    }
+
+    /// The policy in force after `k` reloads (A first).
+    fn after_reloads(k: u64) -> Which {
+        match k % 2 {
+            0 => Which::A,
+            _ => Which::B,
+        }
+    }
+
+    fn soak(
+        server: &Server,
+        framework: &'static str,
+        file: &PolicyFile,
+        options: &Options,
+        reloads: u64,
+    ) -> Result<Run, String> {
+        let reloaded = server.reloaded.as_ref().expect("started with --watch");
+        let kinds = kinds();
+        let answers_a = sample(server, &kinds, Which::A)?;
+        switch(file, reloaded, Which::B)?;
+        let answers_b = sample(server, &kinds, Which::B)?;
+        switch(file, reloaded, Which::A)?;
+        let again = sample(server, &kinds, Which::A)?;
+        if let Some((kind, _)) = kinds
+            .iter()
+            .zip(answers_a.iter().zip(&again))
+            .find(|(_, (first, second))| !same(first, second))
+        {
+            return Err(format!(
+                "policy A answered {} differently after B",
+                kind.name
+            ));
+        }
+
+        let target = options.requests;
+        // Requests per reload; the reloads are spread evenly over them.
+        let interval = (target / reloads).max(1);
+        let warm_up = WARM_UP.min(target / 10).max(1);
+        let deadline = Instant::now() + Duration::from_secs(options.seconds);
+        let shared = Shared::default();
+        let mut reload_error = None;
+        let mut rss_warm = None;
+        let started = Instant::now();
+        std::thread::scope(|scope| -> Result<(), String> {
+            let reloader = scope.spawn(|| -> Result<(), String> {
+                for k in 1..=reloads {
+                    // Halfway through the interval the reload belongs to.
+                    let due = (k - 1) * interval + interval / 2;
+                    while shared.answered.load(Ordering::Relaxed) < due {
+                        if shared.stop.load(Ordering::Relaxed) {
+                            return Ok(());
+                        }
+                        std::thread::sleep(Duration::from_micros(200));
+                    }
+                    shared.state.store(2 * k - 1, Ordering::SeqCst);
+                    if let Err(e) = switch(file, reloaded, after_reloads(k)) {
+                        shared.stop.store(true, Ordering::Relaxed);
+                        return Err(e);
+                    }
+                    shared.state.store(2 * k, Ordering::SeqCst);
+                }
+                Ok(())
+            });
+            for _ in 0..CONNECTIONS {
+                scope.spawn(|| {
+                    let mut connection = Connection::new(server.addr);
+                    loop {
+                        let n = shared.claimed.fetch_add(1, Ordering::Relaxed);
+                        if n >= target {
+                            break;
+                        }
+                        // At most one interval ahead of the reloads.
+                        while shared.reloads() + 1 < n / interval
+                            && shared.reloads() < reloads
+                            && !shared.stop.load(Ordering::Relaxed)
+                        {
+                            if Instant::now() >= deadline {
+                                shared.stop.store(true, Ordering::Relaxed);
+                            }
+                            std::thread::sleep(Duration::from_micros(100));
+                        }
+                        if shared.stop.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        if Instant::now() >= deadline {
+                            shared.stop.store(true, Ordering::Relaxed);
+                            break;
+                        }
+                        let index = (n % kinds.len() as u64) as usize;
+                        let kind = &kinds[index];
+                        let before = shared.state.load(Ordering::SeqCst);
+                        let answer = connection.exchange(&kind.request);
+                        let after = shared.state.load(Ordering::SeqCst);
+                        match answer {
+                            Err(e) => shared.fail(format!("{}: {e}", kind.name)),
+                            Ok(answer) => {
+                                let is_a = same(&answer, &answers_a[index]);
+                                let is_b = same(&answer, &answers_b[index]);
+                                let counter = match (is_a, is_b) {
+                                    (true, true) => Some(&shared.answers_both),
+                                    (true, false) => Some(&shared.answers_a),
+                                    (false, true) => Some(&shared.answers_b),
+                                    (false, false) => None,
+                                };
+                                // Sent and answered while no rewrite was
+                                // under way: only the acknowledged policy
+                                // may answer.
+                                let settled = (before == after && before & 1 == 0)
+                                    .then(|| after_reloads(before / 2));
+                                let stale = match settled {
+                                    Some(Which::A) => !is_a,
+                                    Some(Which::B) => !is_b,
+                                    None => false,
+                                };
+                                match counter {
+                                    None => shared.fail(format!(
+                                        "{}: neither policy's answer: {answer:?}",
+                                        kind.name
+                                    )),
+                                    Some(_) if stale => shared.fail(format!(
+                                        "{}: not the answer of policy {:?}, in force since reload {}: {answer:?}",
+                                        kind.name,
+                                        settled.expect("stale only when settled"),
+                                        before / 2
+                                    )),
+                                    Some(counter) => {
+                                        counter.fetch_add(1, Ordering::Relaxed);
+                                    }
+                                }
+                            }
+                        }
+                        shared.answered.fetch_add(1, Ordering::Relaxed);
+                    }
+                });
+            }
+            // Memory after the warm-up, read while the load runs.
+            while rss_warm.is_none() && !shared.stop.load(Ordering::Relaxed) {
+                let done = shared.answered.load(Ordering::Relaxed);
+                if done >= warm_up {
+                    rss_warm = Some(server.rss_kib()?);
+                } else if done >= target || Instant::now() >= deadline {
+                    break;
+                } else {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            }
+            if let Err(e) = reloader.join().expect("the reloader does not panic") {
+                reload_error = Some(e);
+            }
+            Ok(())
+        })?;
+        let elapsed = started.elapsed();
+        if let Some(e) = reload_error {
+            return Err(format!("{framework}: {e}"));
+        }
+        let rss_final = server.rss_kib()?;
+        // Every rewrite was acknowledged once: no acknowledgement is left.
+        let extra = reloaded.lock().unwrap_or_else(|e| e.into_inner());
+        if extra.recv_timeout(Duration::from_millis(200)).is_ok() {
+            return Err(format!("{framework}: more reloads reported than rewrites"));
+        }
+        Ok(Run {
+            framework,
+            answered: shared.answered.into_inner(),
+            wrong: shared.wrong.into_inner(),
+            failures: shared
+                .failures
+                .into_inner()
+                .unwrap_or_else(|e| e.into_inner()),
+            elapsed,
+            reloads: shared.state.into_inner() / 2,
+            answers_a: shared.answers_a.into_inner(),
+            answers_b: shared.answers_b.into_inner(),
+            answers_both: shared.answers_both.into_inner(),
+            rss_warm: rss_warm.unwrap_or(0),
+            rss_final,
+            stderr_lines: server.stderr_lines(),
+        })
+    }
+
+    /// Runs every framework; `Ok(false)` when one failed its checks.
+    pub(super) fn run(options: &Options, reloads: u64) -> Result<bool, String> {
+        let program = server_program(options)?;
+        let mut runs = Vec::new();
+        for &framework in &options.frameworks {
+            println!(
+                "cors-soak: {framework}: {} requests over {CONNECTIONS} connections while the policy is replaced {reloads} times (at most {} s)",
+                options.requests, options.seconds
+            );
+            let file = PolicyFile::create(POLICY_A)?;
+            let server = Server::start(&program, framework, &file.path, true)?;
+            runs.push(soak(&server, framework, &file, options, reloads)?);
+        }
+
+        let mut passed = true;
+        println!(
+            "\n{:<8} {:>9} {:>7} {:>8} {:>8} {:>7} {:>8} {:>8} {:>8} {:>11} {:>11} {:>7}  verdict",
+            "",
+            "requests",
+            "wrong",
+            "seconds",
+            "req/s",
+            "reloads",
+            "A",
+            "B",
+            "A and B",
+            "RSS warm",
+            "RSS final",
+            "growth"
+        );
+        for run in &runs {
+            let growth =
+                (run.rss_final as f64 - run.rss_warm as f64) * 100.0 / run.rss_warm.max(1) as f64;
+            let mut problems = Vec::new();
+            if run.wrong > 0 {
+                problems.push(format!("{} wrong answers", run.wrong));
+            }
+            if run.answered < options.requests {
+                problems.push(format!(
+                    "only {} of {} requests within {} s",
+                    run.answered, options.requests, options.seconds
+                ));
+            }
+            if run.reloads < reloads {
+                problems.push(format!("only {} of {reloads} reloads", run.reloads));
+            }
+            if run.stderr_lines > 0 {
+                problems.push(format!("{} lines on the server's stderr", run.stderr_lines));
+            }
+            if run.rss_warm == 0 {
+                problems.push("no memory reading after the warm-up".to_owned());
+            } else if growth >= MAX_GROWTH_PERCENT {
+                problems.push(format!(
+                    "memory grew by {growth:.1}% (limit {MAX_GROWTH_PERCENT}%)"
+                ));
+            }
+            println!(
+                "{:<8} {:>9} {:>7} {:>8.1} {:>8.0} {:>7} {:>8} {:>8} {:>8} {:>7} KiB {:>7} KiB {:>6.1}%  {}",
+                run.framework,
+                run.answered,
+                run.wrong,
+                run.elapsed.as_secs_f64(),
+                run.answered as f64 / run.elapsed.as_secs_f64().max(1e-9),
+                run.reloads,
+                run.answers_a,
+                run.answers_b,
+                run.answers_both,
+                run.rss_warm,
+                run.rss_final,
+                growth,
+                if problems.is_empty() {
+                    "ok".to_owned()
+                } else {
+                    format!("FAILED: {}", problems.join("; "))
+                }
+            );
+            for failure in &run.failures {
+                println!("           {failure}");
+            }
+            passed &= problems.is_empty();
+        }
+        Ok(passed)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn answer(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Answer {
+            Answer {
+                status,
+                headers: headers
+                    .iter()
+                    .map(|(n, v)| (n.as_bytes().to_vec(), v.as_bytes().to_vec()))
+                    .collect(),
+                body: body.to_vec(),
+                ..Answer::default()
+            }
+        }
+
+        #[test]
+        fn each_policy_is_told_by_its_headers() {
+            let kinds = kinds();
+            let from_app = &kinds[1];
+            let a = answer(
+                200,
+                &[
+                    ("access-control-allow-origin", ALLOWED),
+                    ("access-control-expose-headers", "x-request-id"),
+                    ("x-handler", "ran"),
+                ],
+                b"ok",
+            );
+            assert!(from_app.a.check(&a).is_ok());
+            assert!(from_app.b.check(&a).is_err());
+            let b = answer(200, &[("x-handler", "ran")], b"ok");
+            assert!(from_app.b.check(&b).is_ok());
+            assert!(from_app.a.check(&b).is_err());
+            // A's origin with B's missing exposed header is neither.
+            let mixed = answer(
+                200,
+                &[
+                    ("access-control-allow-origin", ALLOWED),
+                    ("x-handler", "ran"),
+                ],
+                b"ok",
+            );
+            assert!(from_app.a.check(&mixed).is_err() && from_app.b.check(&mixed).is_err());
+            assert!(!same(&a, &mixed) && same(&a, &a));
+        }
+
+        #[test]
+        fn the_policies_alternate() {
+            assert_eq!(after_reloads(0), Which::A);
+            assert_eq!(after_reloads(1), Which::B);
+            assert_eq!(after_reloads(1000), Which::A);
+            let allows = |policy: &str, origin: &str| {
+                let policy: cors_core::Policy = toml::from_str(policy).unwrap();
+                let mut request = cors_core::RequestParts::new("GET");
+                request.add_header("origin", origin.as_bytes());
+                policy.evaluate(&request).is_allowed()
+            };
+            assert!(allows(POLICY_A, ALLOWED) && !allows(POLICY_A, OTHER));
+            assert!(allows(POLICY_B, OTHER) && !allows(POLICY_B, ALLOWED));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -654,8 +1417,14 @@ mod tests {
         let o = parse_options(&[]).unwrap();
         assert_eq!((o.requests, o.seconds), (200_000, 120));
         assert_eq!(o.frameworks, FRAMEWORKS);
+        assert_eq!(o.reloads, None);
         let o = parse_options(&args(&["--requests", "5000", "--framework", "warp"])).unwrap();
         assert_eq!((o.requests, o.frameworks), (5000, vec!["warp"]));
+        let o = parse_options(&args(&["--reload"])).unwrap();
+        assert_eq!((o.requests, o.reloads), (100_000, Some(1000)));
+        let o = parse_options(&args(&["--reload", "--reloads", "10", "--requests", "99"])).unwrap();
+        assert_eq!((o.requests, o.reloads), (99, Some(10)));
+        assert!(parse_options(&args(&["--reloads", "10"])).is_err());
         assert!(parse_options(&args(&["--requests", "0"])).is_err());
         assert!(parse_options(&args(&["--framework", "gin"])).is_err());
         assert!(parse_options(&args(&["--seconds"])).is_err());
