@@ -125,8 +125,23 @@ pub fn actix(
 }
 
 /// An address held for Rocket, which binds its own socket: bound, so that
-/// no other program takes the port, but not listening, so that the port
-/// accepts no connection before Rocket serves it.
+/// the port is chosen and held (see [`Reservation::new`]), but not
+/// listening, so that the port accepts no connection before Rocket serves
+/// it.
+///
+/// ```
+/// use cors_examples::demo::serve::Reservation;
+///
+/// let reservation = Reservation::new("127.0.0.1:0".parse().unwrap())?;
+/// let address = reservation.address();
+/// assert_ne!(address.port(), 0);
+/// // Held, but nothing listens: a client is refused, not left waiting.
+/// assert!(std::net::TcpStream::connect(address).is_err());
+/// // A socket without `SO_REUSEADDR` cannot have it meanwhile.
+/// let other = tokio::net::TcpSocket::new_v4()?;
+/// assert!(other.bind(address).is_err());
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Reservation {
     socket: tokio::net::TcpSocket,
@@ -138,8 +153,10 @@ impl Reservation {
     ///
     /// The socket has `SO_REUSEADDR`, as Rocket's listener does: with the
     /// option on both and this socket never listening, the system lets
-    /// Rocket bind the same port while the reservation still holds it,
-    /// and refuses every other program's bind.
+    /// Rocket bind the same port while the reservation still holds it. A
+    /// socket without the option cannot bind it meanwhile; one with it
+    /// could (the standard library's listeners set it), as it could take
+    /// any port nobody listens on.
     pub fn new(address: SocketAddr) -> io::Result<Reservation> {
         let socket = match address {
             SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
