@@ -1660,11 +1660,55 @@ fn edges(page: &str, other: &str) -> Vec<Edge> {
             ),
         ),
         cached(
+            "Max-Age: +600 (a sign): the same PUT twice",
+            "/cache-plus",
+            Some("+600"),
+            // The standard: not a delta-seconds, so 5 s; Chromium caches,
+            // Firefox does not.
+            Judged::Differ {
+                chromium: outcome(
+                    OK,
+                    &[
+                        "OPTIONS /cache-plus acrm=PUT",
+                        "PUT /cache-plus",
+                        "PUT /cache-plus",
+                    ],
+                ),
+                firefox: outcome(
+                    OK,
+                    &[
+                        "OPTIONS /cache-plus acrm=PUT",
+                        "PUT /cache-plus",
+                        "OPTIONS /cache-plus acrm=PUT",
+                        "PUT /cache-plus",
+                    ],
+                ),
+            },
+        ),
+        cached(
+            "Max-Age: +0 (a sign): the same PUT twice",
+            "/cache-plus-zero",
+            Some("+0"),
+            // The standard: not a delta-seconds, so 5 s. Chromium reads the
+            // sign (0: no cache, as it reads +600 as 600), Firefox does not
+            // cache an invalid value.
+            both(
+                OK,
+                &[
+                    "OPTIONS /cache-plus-zero acrm=PUT",
+                    "PUT /cache-plus-zero",
+                    "OPTIONS /cache-plus-zero acrm=PUT",
+                    "PUT /cache-plus-zero",
+                ],
+            ),
+        ),
+        cached(
             "Max-Age: -1: the same PUT twice",
             "/cache-negative",
             Some("-1"),
             // The standard: not a delta-seconds, so a failure, so 5 s.
-            // Both engines read it as "do not cache".
+            // Neither caches: Chromium reads the number (below 0), Firefox
+            // drops an invalid value.
             both(
                 OK,
                 &[
@@ -1719,6 +1763,46 @@ fn edges(page: &str, other: &str) -> Vec<Edge> {
                 &["OPTIONS /h-invalid-token acrm=GET acrh=x-a"],
             ),
         ),
+        edge(
+            "ACAM with a trailing comma (`PUT,`)",
+            route(
+                "/m-trailing-comma",
+                preflight(&[(ACAO, "*"), (ACAM, "PUT,")]),
+                actual(&[(ACAO, "*")]),
+            ),
+            json!({ "method": "PUT" }),
+            both(
+                OK,
+                &[
+                    "OPTIONS /m-trailing-comma acrm=PUT",
+                    "PUT /m-trailing-comma",
+                ],
+            ),
+        ),
+        edge(
+            "ACAO with a trailing comma",
+            route(
+                "/o-trailing-comma",
+                None,
+                actual(&[(ACAO, &format!("{page},"))]),
+            ),
+            get(),
+            both(Expect::Blocked, &["GET /o-trailing-comma"]),
+        ),
+        Edge {
+            name: "a cross-origin 303 of a POST: the target receives a GET",
+            route: route(
+                "/r-303",
+                None,
+                Answer::new(
+                    "303 See Other",
+                    &[(ACAO, "*"), ("Location", &format!("{other}/t-303"))],
+                ),
+            ),
+            targets: vec![route("/t-303", None, actual(&[(ACAO, "*")]))],
+            fetches: vec![json!({ "method": "POST", "body": "x" })],
+            judged: both(OK, &["POST /r-303", "GET /t-303 origin=null"]),
+        },
         edge(
             "ACAM with an invalid token (`PUT, GE T`)",
             route(
@@ -1902,6 +1986,37 @@ fn edges(page: &str, other: &str) -> Vec<Edge> {
                     "OPTIONS /cache-headers acrm=GET acrh=x-a,x-b",
                 ],
             }),
+        },
+        Edge {
+            name: "Max-Age sent twice (0 on two lines): the same PUT twice",
+            route: route(
+                "/cache-two-zeros",
+                preflight(&[(ACAO, "*"), (ACAM, "PUT"), (ACMA, "0"), (ACMA, "0")]),
+                actual(&[(ACAO, "*")]),
+            ),
+            targets: Vec::new(),
+            fetches: vec![json!({ "method": "PUT" }); 2],
+            // The standard: one value only, so a failure, so 5 s; Chromium
+            // follows it, Firefox does not cache.
+            judged: Judged::Differ {
+                chromium: outcome(
+                    OK,
+                    &[
+                        "OPTIONS /cache-two-zeros acrm=PUT",
+                        "PUT /cache-two-zeros",
+                        "PUT /cache-two-zeros",
+                    ],
+                ),
+                firefox: outcome(
+                    OK,
+                    &[
+                        "OPTIONS /cache-two-zeros acrm=PUT",
+                        "PUT /cache-two-zeros",
+                        "OPTIONS /cache-two-zeros acrm=PUT",
+                        "PUT /cache-two-zeros",
+                    ],
+                ),
+            },
         },
         Edge {
             name: "Max-Age sent twice (600 on two lines): the same PUT twice",
