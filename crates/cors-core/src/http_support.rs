@@ -15,6 +15,9 @@ use crate::request::RequestParts;
 pub(crate) struct PolicyValues {
     expose: Option<HeaderValue>,
     max_age: HeaderValue,
+    /// The same, as `http` 0.2 values.
+    #[cfg(feature = "http02")]
+    pub(crate) http02: crate::http02_support::PolicyValues02,
 }
 
 impl PolicyValues {
@@ -23,6 +26,8 @@ impl PolicyValues {
             // Both were validated as tokens and digits.
             expose: expose.and_then(|v| HeaderValue::from_str(v).ok()),
             max_age: HeaderValue::from_str(max_age).unwrap_or(HeaderValue::from_static("0")),
+            #[cfg(feature = "http02")]
+            http02: crate::http02_support::PolicyValues02::new(expose, max_age),
         }
     }
 }

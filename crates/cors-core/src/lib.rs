@@ -62,6 +62,8 @@
 //!
 //! With the `http` feature, [`Decision::apply_to_http`] and
 //! [`Decision::to_http_response`] do steps 2 to 4 for `http` 1.x types.
+//! With the `http02` feature, `RequestParts::from_http02_lookup` and
+//! `Decision::http02_headers` convert to and from `http` 0.2 types.
 //!
 //! # Configuration
 //!
@@ -87,6 +89,8 @@ mod config;
 mod decision;
 mod error;
 mod header_list;
+#[cfg(feature = "http02")]
+mod http02_support;
 #[cfg(feature = "http")]
 mod http_support;
 #[cfg(feature = "lookup")]
@@ -106,6 +110,8 @@ pub use decision::{
 };
 pub use error::{ConfigError, ConfigErrors};
 pub use header_list::MAX_REQUEST_HEADERS;
+#[cfg(feature = "http02")]
+pub use http02_support::{ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK, ForwardHeaders02};
 #[cfg(feature = "http")]
 pub use http_support::ForwardHeaders;
 #[cfg(feature = "lookup")]

@@ -1,0 +1,223 @@
+//! Conversions for `http` 0.2 (feature `http02`), the types of actix-web 4
+//! and Rocket 0.5: the one copy both adapters use.
+//!
+//! Neither framework hands out an `http` 0.2 `HeaderMap` (actix-web has its
+//! own multimap, Rocket its own typed headers), so requests are read
+//! through a lookup function, [`RequestParts::from_http02_lookup`], and a
+//! decision's headers come out as `http` 0.2 names and values
+//! ([`Decision::http02_headers`], [`Decision::forward_headers_http02`]),
+//! with the policy's own values converted once, when it was built.
+
+use http02::header::{self, HeaderName, HeaderValue};
+
+use crate::decision::{Action, Decision, ResponseHeader};
+use crate::request::RequestParts;
+
+/// The policy's fixed header values as `http` 0.2 values, converted once.
+#[derive(Debug)]
+pub(crate) struct PolicyValues02 {
+    expose: Option<HeaderValue>,
+    max_age: HeaderValue,
+}
+
+impl PolicyValues02 {
+    pub(crate) fn new(expose: Option<&str>, max_age: &str) -> Self {
+        PolicyValues02 {
+            // Both were validated as tokens and digits.
+            expose: expose.and_then(|v| HeaderValue::from_str(v).ok()),
+            max_age: HeaderValue::from_str(max_age).unwrap_or(HeaderValue::from_static("0")),
+        }
+    }
+}
+
+/// `Access-Control-Request-Private-Network`, which `http` 0.2 does not name.
+pub const ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK: HeaderName =
+    HeaderName::from_static("access-control-request-private-network");
+
+/// `Access-Control-Allow-Private-Network`, which `http` 0.2 does not name.
+const ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK: HeaderName =
+    HeaderName::from_static("access-control-allow-private-network");
+
+impl ResponseHeader {
+    /// The header name as an `http` 0.2 [`HeaderName`], without parsing or
+    /// allocating.
+    ///
+    /// ```
+    /// use cors_core::ResponseHeader;
+    ///
+    /// assert_eq!(ResponseHeader::AllowOrigin.to_http02().as_str(), "access-control-allow-origin");
+    /// ```
+    pub fn to_http02(self) -> HeaderName {
+        match self {
+            ResponseHeader::AllowOrigin => header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            ResponseHeader::AllowCredentials => header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            ResponseHeader::AllowMethods => header::ACCESS_CONTROL_ALLOW_METHODS,
+            ResponseHeader::AllowHeaders => header::ACCESS_CONTROL_ALLOW_HEADERS,
+            ResponseHeader::MaxAge => header::ACCESS_CONTROL_MAX_AGE,
+            ResponseHeader::AllowPrivateNetwork => ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK,
+            ResponseHeader::ExposeHeaders => header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            ResponseHeader::ContentType => header::CONTENT_TYPE,
+        }
+    }
+}
+
+impl<'a> RequestParts<'a> {
+    /// Reads a request through `values`, which gives every value of a
+    /// header (`http` 0.2 names: actix-web's `get_all`, or Rocket's `get`
+    /// with [`HeaderName::as_str`]). `Origin` is always asked for; the
+    /// preflight headers only when the request may be a preflight.
+    ///
+    /// ```
+    /// use cors_core::RequestParts;
+    ///
+    /// let mut headers = http02::HeaderMap::new();
+    /// headers.insert("origin", "https://a.example".parse().unwrap());
+    /// let request = RequestParts::from_http02_lookup("GET", "/items", |name| {
+    ///     headers.get_all(name).iter().map(|v| v.as_bytes())
+    /// });
+    /// assert_eq!(request.path(), "/items");
+    /// assert!(!request.reads_preflight_headers());
+    /// ```
+    pub fn from_http02_lookup<I>(
+        method: &'a str,
+        path: &'a str,
+        mut values: impl FnMut(&HeaderName) -> I,
+    ) -> Self
+    where
+        I: IntoIterator<Item = &'a [u8]>,
+    {
+        let mut parts = RequestParts::new(method).with_path(path);
+        for value in values(&header::ORIGIN) {
+            parts.origin.push(value);
+        }
+        if !parts.reads_preflight_headers() {
+            return parts;
+        }
+        for value in values(&header::ACCESS_CONTROL_REQUEST_METHOD) {
+            parts.request_method.push(value);
+        }
+        for value in values(&header::ACCESS_CONTROL_REQUEST_HEADERS) {
+            parts.request_headers.push(value);
+        }
+        for value in values(&ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK) {
+            parts.request_private_network.push(value);
+        }
+        parts
+    }
+}
+
+impl Decision<'_> {
+    /// The decision's headers as `http` 0.2 names and values. The values
+    /// the decision echoes from the request (`Access-Control-Allow-Origin`
+    /// from `Origin`, `Access-Control-Allow-Headers` from
+    /// `Access-Control-Request-Headers`) are first asked of `request`
+    /// (the request header's name and the value wanted), so that an
+    /// adapter can share the request's own value instead of copying it;
+    /// the policy's values are shared, fixed texts are static.
+    ///
+    /// ```
+    /// use cors_core::{Policy, RequestParts};
+    ///
+    /// let policy = Policy::builder().allow_origins(["https://a.example"]).build().unwrap();
+    /// let mut request = RequestParts::new("GET");
+    /// request.add_header("origin", b"https://a.example");
+    /// let decision = policy.evaluate(&request);
+    /// let headers: Vec<_> = decision.http02_headers(|_, _| None).collect();
+    /// assert_eq!(headers[0].0, "access-control-allow-origin");
+    /// assert_eq!(headers[0].1, "https://a.example");
+    /// ```
+    pub fn http02_headers<'s>(
+        &'s self,
+        mut request: impl FnMut(&HeaderName, &[u8]) -> Option<HeaderValue> + 's,
+    ) -> impl Iterator<Item = (HeaderName, HeaderValue)> + 's {
+        self.headers().iter().filter_map(move |&(name, value)| {
+            let echoed = match name {
+                ResponseHeader::AllowOrigin => request(&header::ORIGIN, value.as_bytes()),
+                ResponseHeader::AllowHeaders => {
+                    request(&header::ACCESS_CONTROL_REQUEST_HEADERS, value.as_bytes())
+                }
+                _ => None,
+            };
+            let value = echoed.or_else(|| self.http02_value(name, value))?;
+            Some((name.to_http02(), value))
+        })
+    }
+
+    /// For a decision that lets the handler run, its headers detached from
+    /// the request and the policy (see [`Decision::http02_headers`] for
+    /// `request`); `None` for a decision that answers now.
+    ///
+    /// ```
+    /// use cors_core::{Policy, RequestParts};
+    ///
+    /// let policy = Policy::builder().allow_origins(["https://a.example"]).build().unwrap();
+    /// let mut request = RequestParts::new("GET");
+    /// request.add_header("origin", b"https://a.example");
+    /// let forward = policy.evaluate(&request).forward_headers_http02(|_, _| None).unwrap();
+    /// let (headers, vary) = forward.into_parts();
+    /// assert_eq!(headers.count(), 1);
+    /// assert_eq!(vary.merge([]), Some("Origin"));
+    /// ```
+    pub fn forward_headers_http02(
+        &self,
+        request: impl FnMut(&HeaderName, &[u8]) -> Option<HeaderValue>,
+    ) -> Option<ForwardHeaders02> {
+        if self.action() != Action::Forward {
+            return None;
+        }
+        let mut forward = ForwardHeaders02 {
+            headers: Default::default(),
+            vary: self.vary(),
+        };
+        for (slot, pair) in forward.headers.iter_mut().zip(self.http02_headers(request)) {
+            *slot = Some(pair);
+        }
+        Some(forward)
+    }
+
+    /// The value of one header, reusing the policy's converted values.
+    fn http02_value(&self, name: ResponseHeader, value: &str) -> Option<HeaderValue> {
+        let policy = &self.http.http02;
+        match name {
+            ResponseHeader::ExposeHeaders => policy.expose.clone(),
+            ResponseHeader::MaxAge => Some(policy.max_age.clone()),
+            _ => Some(match value {
+                "*" => HeaderValue::from_static("*"),
+                "true" => HeaderValue::from_static("true"),
+                "null" => HeaderValue::from_static("null"),
+                "text/plain; charset=utf-8" => {
+                    HeaderValue::from_static("text/plain; charset=utf-8")
+                }
+                // The methods an `Access-Control-Allow-Methods` echoes most.
+                "GET" => HeaderValue::from_static("GET"),
+                "POST" => HeaderValue::from_static("POST"),
+                "PUT" => HeaderValue::from_static("PUT"),
+                "PATCH" => HeaderValue::from_static("PATCH"),
+                "DELETE" => HeaderValue::from_static("DELETE"),
+                // Request values echoed back were validated (origin, token,
+                // list of tokens), so this conversion cannot fail; one that
+                // did would be left out rather than sent malformed.
+                _ => HeaderValue::from_str(value).ok()?,
+            }),
+        }
+    }
+}
+
+/// How many headers a decision that lets the handler run sets at most:
+/// `Access-Control-Allow-Origin`, `-Allow-Credentials`, `-Expose-Headers`.
+const FORWARD_HEADERS: usize = 3;
+
+/// The `http` 0.2 headers for the response of a request the handler ran,
+/// detached from the request: see [`Decision::forward_headers_http02`].
+#[derive(Debug, Clone)]
+pub struct ForwardHeaders02 {
+    headers: [Option<(HeaderName, HeaderValue)>; FORWARD_HEADERS],
+    vary: crate::Vary,
+}
+
+impl ForwardHeaders02 {
+    /// The headers to append, and the names to merge into `Vary`.
+    pub fn into_parts(self) -> (impl Iterator<Item = (HeaderName, HeaderValue)>, crate::Vary) {
+        (self.headers.into_iter().flatten(), self.vary)
+    }
+}
