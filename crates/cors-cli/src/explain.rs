@@ -113,14 +113,15 @@ fn serve(policy: &Policy, outgoing: Outgoing, lookup_allows: bool) -> Step {
         Action::Forward | Action::Lookup => ("run the handler (200)".to_owned(), 200),
     };
     let refusal = decision.refusal();
-    let response = Response {
-        status,
-        headers: decision
-            .headers()
-            .iter()
-            .map(|(n, v)| (n.as_str().to_owned(), (*v).to_owned()))
-            .collect(),
-    };
+    let mut headers: Vec<(String, String)> = decision
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), (*v).to_owned()))
+        .collect();
+    if !decision.vary().is_empty() {
+        headers.push(("vary".to_owned(), decision.vary().as_str().to_owned()));
+    }
+    let response = Response { status, headers };
     let refusal_fix = refusal.map(|r| refusal_fix(&r, asked_lookup));
     let refusal = refusal.map(|r| r.to_string());
     Step {

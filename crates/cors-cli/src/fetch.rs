@@ -834,6 +834,18 @@ impl Warning {
         }
     }
 
+    /// A cross-origin redirect that made the origin `null`.
+    pub fn tainted_origin(url: &str) -> Warning {
+        Warning {
+            code: "tainted-origin",
+            text: format!(
+                "a cross-origin redirect to {url} made the browser send Origin: null from there on (Chromium also on the new preflight; Firefox sends the page's origin on it), so the server there must allow the origin `null`"
+            ),
+            fix: "let the page call the final URL directly, so that its requests keep their origin"
+                .to_owned(),
+        }
+    }
+
     /// A method that is not upper-case and not one of the six a browser
     /// normalizes: sent as written and compared case-sensitively.
     pub fn method_case(method: &str) -> Warning {
@@ -1309,6 +1321,10 @@ impl Fetch {
                 next_origin: next_origin.to_owned(),
             };
             return Some(self.blocked(kind, status));
+        }
+        if tainted && !self.tainted {
+            self.warnings
+                .push(Warning::tainted_origin(&next.to_string()));
         }
         self.redirects += 1;
         self.method = method;
