@@ -20,7 +20,9 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   ci                     format check, clippy, tests (doctests included), docs, bench build
-  browser                the end-to-end suite in headless Chromium (needs chromium, chromedriver)
+  browser [--browser chromium|firefox]
+                         the end-to-end suite in headless Chromium and Firefox ESR, or one of them
+                         (needs chromium, chromedriver, firefox-esr, geckodriver)
   bench                  run every benchmark (about 10 minutes) and write BENCHMARKS.md
   fuzz [--seconds N] [TARGET...]
                          run each fuzz target (all by default) for N seconds (default 60)

@@ -304,6 +304,12 @@ allow_headers = ["content-type", "x-custom"]
 expose_headers = ["x-request-id"]
 allow_credentials = true
 max_age = 600
+
+# Public assets: any origin, without credentials.
+[[routes]]
+paths = ["/public/*"]
+allow_origins = ["*"]
+allow_credentials = false
 "#,
         origins.join(", ")
     )
@@ -396,7 +402,9 @@ fn main() -> ExitCode {
     };
 
     let api_url = format!("http://{api_addr}");
-    if let Err(e) = demo::page::spawn(page, &api_url) {
+    // The page shows the `/public/` calls when the policy it starts with
+    // has routes.
+    if let Err(e) = demo::page::spawn_for(page, &api_url, &shared.current()) {
         eprintln!("cors-demo: cannot serve the page: {e}");
         return ExitCode::FAILURE;
     }
@@ -481,13 +489,22 @@ mod tests {
     fn demo_policy_allows_the_page_on_both_host_names() {
         let policy: Policy =
             toml::from_str(&demo_policy(SocketAddr::from(([127, 0, 0, 1], 3000)))).unwrap();
-        for origin in ["http://127.0.0.1:3000", "http://localhost:3000"] {
-            let mut request = cors_core::RequestParts::new("GET");
+        let allows = |path, origin: &str| {
+            let mut request = cors_core::RequestParts::new("GET").with_path(path);
             request.add_header("origin", origin.as_bytes());
-            assert!(policy.evaluate(&request).is_allowed(), "{origin}");
+            let decision = policy.evaluate(&request);
+            decision.is_allowed().then(|| {
+                decision
+                    .header(cors_core::ResponseHeader::AllowCredentials)
+                    .is_some()
+            })
+        };
+        for origin in ["http://127.0.0.1:3000", "http://localhost:3000"] {
+            assert_eq!(allows("/echo", origin), Some(true), "{origin}");
+            // Under `/public/*`, without credentials.
+            assert_eq!(allows("/public/echo", origin), Some(false), "{origin}");
         }
-        let mut request = cors_core::RequestParts::new("GET");
-        request.add_header("origin", b"http://127.0.0.1:3001");
-        assert!(!policy.evaluate(&request).is_allowed());
+        assert_eq!(allows("/echo", "http://127.0.0.1:3001"), None);
+        assert_eq!(allows("/public/echo", "http://127.0.0.1:3001"), Some(false));
     }
 }
