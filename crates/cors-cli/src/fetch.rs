@@ -1349,3 +1349,379 @@ fn same_origin_headers(response: &Response) -> Vec<String> {
     names.dedup();
     names
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blocked(kind: BlockedKind) -> Blocked {
+        Blocked {
+            kind,
+            origin: "https://app.example".to_owned(),
+            method: "PUT".to_owned(),
+            url: "https://api.example/items".to_owned(),
+            tainted: false,
+        }
+    }
+
+    /// Every reason and fix, word for word.
+    #[test]
+    fn every_blocked_reason_and_fix() {
+        let cases: Vec<(BlockedKind, &str, &str, &str)> = vec![
+            (
+                BlockedKind::PreflightRedirect {
+                    status: 301,
+                    location: Some("/login".into()),
+                },
+                "preflight-redirect",
+                "the preflight was answered with a redirect (301 to /login); browsers never follow a redirect for a preflight",
+                "answer OPTIONS at https://api.example/items itself with a 2xx status and the CORS headers (no redirect), or make the page call the URL the redirect points to",
+            ),
+            (
+                BlockedKind::PreflightStatus {
+                    status: 401,
+                    requested_headers: vec!["authorization".into(), "x-a".into()],
+                },
+                "preflight-status",
+                "the preflight was answered 401; a browser needs a 2xx status (200-299) for a preflight",
+                "the server must answer OPTIONS from https://app.example with a 2xx status (200 or 204) and the CORS headers, before any authentication or routing that refuses OPTIONS; if its CORS configuration refused the preflight, allow the method PUT and the request headers authorization, x-a there",
+            ),
+            (
+                BlockedKind::NoAllowOrigin {
+                    stage: Stage::Preflight,
+                },
+                "no-allow-origin",
+                "the preflight answer has no Access-Control-Allow-Origin",
+                "the server must answer OPTIONS from https://app.example with Access-Control-Allow-Origin: https://app.example",
+            ),
+            (
+                BlockedKind::MultipleAllowOrigin {
+                    stage: Stage::Actual,
+                    value: "https://app.example, *".into(),
+                },
+                "multiple-allow-origin",
+                "the response has several Access-Control-Allow-Origin values (https://app.example, *); a browser needs exactly one",
+                "send one Access-Control-Allow-Origin line with one value, https://app.example (a proxy or a second CORS layer may be adding another)",
+            ),
+            (
+                BlockedKind::WildcardOriginWithCredentials {
+                    stage: Stage::Preflight,
+                },
+                "wildcard-origin-with-credentials",
+                "the preflight answer has Access-Control-Allow-Origin: *, which a browser refuses for a request with credentials",
+                "answer OPTIONS with Access-Control-Allow-Origin: https://app.example (the request's origin, not `*`) and Access-Control-Allow-Credentials: true",
+            ),
+            (
+                BlockedKind::OriginMismatch {
+                    stage: Stage::Actual,
+                    value: "https://app.example/".into(),
+                },
+                "origin-mismatch",
+                "the response has Access-Control-Allow-Origin: https://app.example/, which is not the request's origin https://app.example",
+                "answer PUT from https://app.example with Access-Control-Allow-Origin: https://app.example, exactly (scheme, host and port, no trailing slash)",
+            ),
+            (
+                BlockedKind::CredentialsNotAllowed {
+                    stage: Stage::Actual,
+                    value: None,
+                },
+                "credentials-not-allowed",
+                "the response has no Access-Control-Allow-Credentials, and the request has credentials",
+                "answer PUT from https://app.example with Access-Control-Allow-Credentials: true, or make the request without credentials",
+            ),
+            (
+                BlockedKind::CredentialsNotAllowed {
+                    stage: Stage::Preflight,
+                    value: Some("True".into()),
+                },
+                "credentials-not-allowed",
+                "the preflight answer has Access-Control-Allow-Credentials: True, and a request with credentials needs exactly `true`",
+                "answer OPTIONS from https://app.example with Access-Control-Allow-Credentials: true, or make the request without credentials",
+            ),
+            (
+                BlockedKind::InvalidAllowMethods {
+                    value: "PUT DELETE".into(),
+                },
+                "invalid-allow-methods",
+                "the preflight answer's Access-Control-Allow-Methods (PUT DELETE) is not a comma-separated list of methods",
+                "send method names separated by commas, e.g. Access-Control-Allow-Methods: GET, POST, PUT",
+            ),
+            (
+                BlockedKind::InvalidAllowHeaders {
+                    value: "x-a; x-b".into(),
+                },
+                "invalid-allow-headers",
+                "the preflight answer's Access-Control-Allow-Headers (x-a; x-b) is not a comma-separated list of header names",
+                "send header names separated by commas, e.g. Access-Control-Allow-Headers: content-type, x-api-key",
+            ),
+            (
+                BlockedKind::MethodNotAllowed {
+                    allowed: None,
+                    wildcard_with_credentials: false,
+                },
+                "method-not-allowed",
+                "the preflight answer does not allow the method PUT (Access-Control-Allow-Methods is absent)",
+                "add `PUT` to Access-Control-Allow-Methods in the answer to OPTIONS",
+            ),
+            (
+                BlockedKind::MethodNotAllowed {
+                    allowed: Some("*".into()),
+                    wildcard_with_credentials: true,
+                },
+                "method-not-allowed",
+                "the preflight answer does not allow the method PUT (Access-Control-Allow-Methods: *); `*` does not count for a request with credentials",
+                "add `PUT` to Access-Control-Allow-Methods in the answer to OPTIONS",
+            ),
+            (
+                BlockedKind::HeaderNotAllowed {
+                    name: "x-api-key".into(),
+                    allowed: Some("content-type".into()),
+                    wildcard_with_credentials: false,
+                },
+                "header-not-allowed",
+                "the preflight answer does not allow the request header `x-api-key` (Access-Control-Allow-Headers: content-type)",
+                "add `x-api-key` to Access-Control-Allow-Headers in the answer to OPTIONS",
+            ),
+            (
+                BlockedKind::TooManyRedirects,
+                "too-many-redirects",
+                "the request was redirected more than 20 times",
+                "end the redirect loop: the chain must reach a response within 20 redirects",
+            ),
+            (
+                BlockedKind::InvalidRedirect {
+                    location: "http://".into(),
+                    problem: "has an invalid host \"\"".into(),
+                },
+                "invalid-redirect",
+                "the response redirects to \"http://\", which is not a URL: it has an invalid host \"\"",
+                "send a valid absolute or relative URL in Location",
+            ),
+            (
+                BlockedKind::RedirectScheme {
+                    location: "data:text/plain,x".into(),
+                },
+                "redirect-scheme",
+                "the response redirects to data:text/plain,x, which is not an http or https URL",
+                "redirect to an http or https URL",
+            ),
+            (
+                BlockedKind::RedirectUserinfo {
+                    location: "https://u:p@b.example/".into(),
+                },
+                "redirect-userinfo",
+                "the response redirects to https://u:p@b.example/, a URL with a user name or password, which a browser refuses for a CORS request",
+                "redirect to a URL without a user name or password",
+            ),
+            (
+                BlockedKind::RedirectNotFollowed {
+                    next: "https://b.example/x".into(),
+                    next_method: "GET".into(),
+                    next_origin: "null".into(),
+                },
+                "redirect-not-followed",
+                "the response redirects to https://b.example/x; a browser follows it as a CORS request from origin null, which this check did not follow",
+                "check the next URL: cors check https://b.example/x --origin null --method GET (with the same headers), or follow redirects",
+            ),
+        ];
+        for (kind, code, reason, fix) in cases {
+            let blocked = blocked(kind);
+            assert_eq!(blocked.code(), code);
+            assert_eq!(blocked.reason(), reason, "{code}");
+            assert_eq!(blocked.fix(), fix, "{code}");
+            assert_eq!(blocked.to_string(), format!("{reason}; {fix}"));
+        }
+        let mut tainted = blocked(BlockedKind::OriginMismatch {
+            stage: Stage::Actual,
+            value: "https://app.example".into(),
+        });
+        tainted.origin = "null".into();
+        tainted.tainted = true;
+        assert_eq!(
+            tainted.reason(),
+            "the response has Access-Control-Allow-Origin: https://app.example, which is not the request's origin null (after a cross-origin redirect the browser sends Origin: null)"
+        );
+    }
+
+    /// Every warning, word for word.
+    #[test]
+    fn every_warning() {
+        let cases = [
+            (
+                Warning::authorization_wildcard(),
+                "authorization-wildcard",
+                "`Access-Control-Allow-Headers: *` covers `authorization` only because Chromium and Firefox are laxer than the Fetch standard; this relies on a laxity browsers may drop",
+                "name `authorization` explicitly in Access-Control-Allow-Headers",
+            ),
+            (
+                Warning::forbidden_header("Cookie"),
+                "forbidden-header",
+                "a browser does not let a script set `Cookie` (a forbidden request header); it was left out",
+                "do not rely on `Cookie` from a script; the browser sets it, or nothing does",
+            ),
+            (
+                Warning::tainted_origin("https://b.example/x"),
+                "tainted-origin",
+                "a cross-origin redirect to https://b.example/x made the browser send Origin: null from there on (Chromium also on the new preflight; Firefox sends the page's origin on it), so the server there must allow the origin `null`",
+                "let the page call the final URL directly, so that its requests keep their origin",
+            ),
+            (
+                Warning::method_case("patch"),
+                "method-case",
+                "the method `patch` is sent as written (browsers upper-case only DELETE, GET, HEAD, OPTIONS, POST and PUT), and servers compare methods case-sensitively",
+                "write the method as `PATCH`",
+            ),
+        ];
+        for (warning, code, text, fix) in cases {
+            assert_eq!(
+                (warning.code, warning.text.as_str(), warning.fix.as_str()),
+                (code, text, fix)
+            );
+        }
+    }
+
+    fn run(fetch: &mut Fetch, answers: &[Response]) -> Option<Verdict> {
+        answers.iter().find_map(|answer| fetch.receive(answer))
+    }
+
+    #[test]
+    fn the_state_machine_walks_preflight_actual_and_redirects() {
+        let origin = "https://app.example";
+        let request = Request::new(origin, "patch")
+            .header("X-A", "1")
+            .header("Cookie", "c=1");
+        let mut fetch = Fetch::new("https://api.example/a", request).unwrap();
+        assert_eq!(
+            fetch.warnings,
+            [
+                Warning::method_case("patch"),
+                Warning::forbidden_header("Cookie")
+            ]
+        );
+        let preflight = fetch.next_request();
+        assert_eq!(
+            preflight.header("access-control-request-method"),
+            Some("patch")
+        );
+        let ok = Response::new(200)
+            .header("access-control-allow-origin", origin)
+            .header("access-control-allow-methods", "patch")
+            .header("access-control-allow-headers", "x-a");
+        assert_eq!(fetch.receive(&ok), None);
+        let actual = fetch.next_request();
+        assert_eq!(
+            (actual.stage, actual.method.as_str()),
+            (Stage::Actual, "patch")
+        );
+        assert_eq!(actual.header("x-a"), Some("1"));
+        assert_eq!(actual.header("cookie"), None);
+        // A cross-origin 303: the method becomes GET and the origin `null`;
+        // `x-a` still needs a preflight.
+        let redirect = Response::new(303)
+            .header("access-control-allow-origin", origin)
+            .header("location", "https://b.example/done");
+        assert_eq!(fetch.receive(&redirect), None);
+        let next = fetch.next_request();
+        assert_eq!(next.stage, Stage::Preflight);
+        assert_eq!(next.header("origin"), Some("null"));
+        assert_eq!(next.header("access-control-request-method"), Some("GET"));
+        let verdict = run(
+            &mut fetch,
+            &[
+                Response::new(204)
+                    .header("access-control-allow-origin", "null")
+                    .header("access-control-allow-headers", "x-a"),
+                Response::new(200)
+                    .header("access-control-allow-origin", "*")
+                    .header("access-control-expose-headers", "*")
+                    .header("x-b", "1")
+                    .header("set-cookie", "s=1"),
+            ],
+        )
+        .unwrap();
+        assert!(verdict.allowed(), "{verdict:?}");
+        assert_eq!(
+            verdict.readable_headers,
+            [
+                "access-control-allow-origin",
+                "access-control-expose-headers",
+                "x-b"
+            ]
+        );
+        assert_eq!(verdict.url, "https://b.example/done");
+        assert_eq!(verdict.warnings.last().unwrap().code, "tainted-origin");
+    }
+
+    #[test]
+    fn redirect_rules() {
+        let origin = "https://app.example";
+        let allow = |location: &str| {
+            Response::new(302)
+                .header("access-control-allow-origin", "*")
+                .header("location", location)
+        };
+        let start = || Fetch::new("https://api.example/a", Request::new(origin, "GET")).unwrap();
+        let code = |verdict: Option<Verdict>| verdict.unwrap().blocked.unwrap().code();
+        assert_eq!(
+            code(start().receive(&allow("ftp://x.example/"))),
+            "redirect-scheme"
+        );
+        assert_eq!(
+            code(start().receive(&allow("https://u@x.example/"))),
+            "redirect-userinfo"
+        );
+        assert_eq!(
+            code(start().receive(&allow("http://[::1/"))),
+            "invalid-redirect"
+        );
+        let mut looping = start();
+        let verdict = (0..=MAX_REDIRECTS).find_map(|_| looping.receive(&allow("/a")));
+        assert_eq!(code(verdict), "too-many-redirects");
+        // A same-origin request is no CORS request, until a redirect leaves.
+        let mut same = Fetch::new("https://app.example/a", Request::new(origin, "PUT")).unwrap();
+        assert!(!same.needs_preflight());
+        assert_eq!(same.next_request().header("origin"), Some(origin));
+        let verdict = same
+            .receive(&Response::new(200).header("x-any", "1"))
+            .unwrap();
+        assert!(verdict.allowed() && !verdict.cors);
+        assert_eq!(verdict.readable_headers, ["x-any"]);
+        let mut leaving = Fetch::new("https://app.example/a", Request::new(origin, "GET")).unwrap();
+        assert_eq!(leaving.next_request().header("origin"), None);
+        assert_eq!(
+            leaving.receive(&Response::new(302).header("location", "https://api.example/b")),
+            None
+        );
+        let next = leaving.next_request();
+        // Redirected from the page's own origin: not tainted.
+        assert_eq!(next.header("origin"), Some(origin));
+        assert_eq!(
+            code(leaving.receive(&Response::new(200))),
+            "no-allow-origin"
+        );
+    }
+
+    #[test]
+    fn scripts_cannot_send_everything() {
+        let new = |method: &str, name: &str, value: &str| {
+            Fetch::new(
+                "https://api.example/",
+                Request::new("https://app.example", method).header(name, value),
+            )
+        };
+        assert!(new("TRACE", "x", "1").is_err());
+        assert!(new("GE T", "x", "1").is_err());
+        assert!(new("GET", "x y", "1").is_err());
+        assert!(new("GET", "x", "a\nb").is_err());
+        assert!(
+            Fetch::new(
+                "https://api.example/",
+                Request::new("https://app.example/", "GET")
+            )
+            .is_err()
+        );
+        // A method override naming a forbidden method is left out.
+        let fetch = new("POST", "X-HTTP-Method-Override", "TRACE").unwrap();
+        assert!(!fetch.needs_preflight());
+    }
+}

@@ -227,7 +227,10 @@ fn explain_shows_both_lookup_outcomes() {
     // A listed origin never asks.
     let (status, text) = explain(&policy, &["--origin", "https://app.example.com"]);
     assert_eq!(status, 0);
-    assert!(!text.contains("origin lookup") && !text.contains("== if"), "{text}");
+    assert!(
+        !text.contains("origin lookup") && !text.contains("== if"),
+        "{text}"
+    );
 }
 
 #[test]
