@@ -500,22 +500,36 @@ fn explain_command(args: &ExplainArgs, out: &mut dyn Write) -> Result<u8, String
     let text = policy_file::read(&args.policy)?;
     let policy = policy_file::parse_policy(&args.policy, &text)?;
     let config = policy_file::parse_config(&args.policy, &text)?;
-    let route = explain::selected_route(&config, &args.path);
+    let route = explain::selected_route(&policy, &config, &args.path);
     let refused = explain::explain(&policy, &args.path, args.request.request(), false)
         .map_err(|e| e.to_string())?;
     let mut text = String::new();
     text.push_str(&format!("policy: {}", args.policy));
+    let sent = explain::browser_path(&args.path);
+    if sent != args.path.split('?').next().unwrap_or(&args.path) {
+        text.push_str(&format!(
+            " (a browser sends the path {} as {sent}, which is what the server sees)",
+            args.path
+        ));
+    }
     match route {
-        Some(route) => text.push_str(&format!(
+        Ok(Some(route)) => text.push_str(&format!(
             " (path {} selects the [[routes]] entry with paths = {:?})\n",
             args.path, route.paths
         )),
-        None if config.routes.is_empty() => text.push('\n'),
-        None => text.push_str(&format!(
+        Ok(None) if config.routes.is_empty() => text.push('\n'),
+        Ok(None) => text.push_str(&format!(
             " (path {} selects no route: the top level applies)\n",
             args.path
         )),
+        Err(()) => text.push_str(&format!(
+            " (path {} is ambiguous: a dot or empty segment, an encoded slash, backslash or \
+             unreserved character; in a policy with routes it gets no CORS grant, and \
+             browsers never send such a path)\n",
+            args.path
+        )),
     }
+    let route = route.ok().flatten();
     let status = if refused.asked_lookup() {
         let origin = &args.request.origin;
         let allowed = explain::explain(&policy, &args.path, args.request.request(), true)

@@ -20,7 +20,7 @@
 //! # Ok::<(), cors_core::ConfigErrors>(())
 //! ```
 
-use cors_core::{Action, Policy, PolicyConfig, Refusal, RequestParts};
+use cors_core::{Action, Policy, PolicyConfig, Refusal, RequestParts, RouteMatch};
 
 use crate::fetch::{
     Blocked, BlockedKind, Fetch, InvalidRequest, Outgoing, Request, Response, Verdict,
@@ -171,34 +171,32 @@ pub fn policy_fix(blocked: &Blocked) -> String {
     }
 }
 
-/// The route a path selects in `config`: its `paths` patterns, or `None`
-/// for the top level. Exact patterns (`/metrics`, also `/metrics/`) beat
-/// prefixes (`/public/*`), longer prefixes beat shorter ones.
+/// The path a browser sends for `path`: resolved against the server's URL,
+/// so dot segments are gone (`/public/../admin` is sent as `/admin`), and
+/// without the query.
+pub fn browser_path(path: &str) -> String {
+    let url = crate::url::Url::parse(SERVER).and_then(|server| server.join(path));
+    match url {
+        Ok(url) => url.path().to_owned(),
+        Err(_) => path.split('?').next().unwrap_or(path).to_owned(),
+    }
+}
+
+/// The route `policy` (built from `config`) selects for `path` as a browser
+/// sends it ([`browser_path`]), as the engine selects it: `Ok(None)` for
+/// the top level, `Err(())` for an ambiguous path, which gets no CORS
+/// grant.
+#[allow(clippy::result_unit_err)]
 pub fn selected_route<'c>(
+    policy: &Policy,
     config: &'c PolicyConfig,
     path: &str,
-) -> Option<&'c cors_core::RouteConfig> {
-    let path = path.split('?').next().unwrap_or(path);
-    let mut best: Option<((u8, usize), &cors_core::RouteConfig)> = None;
-    for route in &config.routes {
-        for pattern in &route.paths {
-            let rank = match pattern.strip_suffix("/*") {
-                Some(prefix) => (path == prefix
-                    || path
-                        .strip_prefix(prefix)
-                        .is_some_and(|rest| rest.starts_with('/')))
-                .then_some((1, prefix.len())),
-                None => (path == pattern || path.strip_suffix('/') == Some(pattern))
-                    .then_some((2, pattern.len())),
-            };
-            if let Some(rank) = rank {
-                if best.is_none_or(|(best_rank, _)| rank > best_rank) {
-                    best = Some((rank, route));
-                }
-            }
-        }
+) -> Result<Option<&'c cors_core::RouteConfig>, ()> {
+    match policy.route_for(&browser_path(path)) {
+        RouteMatch::TopLevel => Ok(None),
+        RouteMatch::Route(index) => Ok(config.routes.get(index)),
+        RouteMatch::Ambiguous => Err(()),
     }
-    best.map(|(_, route)| route)
 }
 
 /// Where a policy-key fix goes when a route applied: `in the route for

@@ -101,6 +101,45 @@ fn explain_an_allowed_request() {
 }
 
 #[test]
+fn explain_sends_the_path_a_browser_sends() {
+    let policy = PolicyFile::new("dots.toml", POLICY);
+    // A browser resolves dot segments before sending: the server sees
+    // /admin/x, under the top level, which does not list this origin.
+    let (status, text) = explain(
+        &policy,
+        &[
+            "--origin",
+            "https://anyone.example",
+            "--path",
+            "/public/../admin/x",
+        ],
+    );
+    assert_eq!(status, 1, "{text}");
+    assert!(
+        text.contains("a browser sends the path /public/../admin/x as /admin/x"),
+        "{text}"
+    );
+    assert!(
+        text.contains("selects the [[routes]] entry with paths = [\"/admin/*\"]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("> GET https://server.test/admin/x\n"),
+        "{text}"
+    );
+    // The same origin is allowed on the path the pattern really covers.
+    let (status, text) = explain(
+        &policy,
+        &["--origin", "https://anyone.example", "--path", "/public/x"],
+    );
+    assert_eq!(status, 0, "{text}");
+    assert!(
+        text.contains("selects the [[routes]] entry with paths = [\"/public/*\"]"),
+        "{text}"
+    );
+}
+
+#[test]
 fn explain_names_each_policy_fix() {
     let policy = PolicyFile::new("fixes.toml", POLICY);
     let cases: [(&[&str], &str, &str); 5] = [

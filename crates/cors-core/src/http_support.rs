@@ -174,6 +174,97 @@ impl Decision<'_> {
         Some(forward)
     }
 
+    /// Like [`forward_headers`](Decision::forward_headers), with the values
+    /// the decision echoes from the request given by `echo` (the response
+    /// header and the value wanted; `None` converts the text): an adapter
+    /// that holds the request's values, owned, moves them in rather than
+    /// cloning them.
+    ///
+    /// ```
+    /// use cors_core::{Policy, RequestParts, ResponseHeader};
+    /// use http::HeaderValue;
+    ///
+    /// let policy = Policy::builder().allow_origins(["https://a.example"]).build().unwrap();
+    /// let mut origin = Some(HeaderValue::from_static("https://a.example"));
+    /// let mut request = RequestParts::new("GET");
+    /// request.add_header("origin", b"https://a.example");
+    /// let forward = policy
+    ///     .evaluate(&request)
+    ///     .forward_headers_with(|name, _| match name {
+    ///         ResponseHeader::AllowOrigin => origin.take(),
+    ///         _ => None,
+    ///     })
+    ///     .unwrap();
+    /// assert!(origin.is_none()); // moved into `forward`
+    /// let mut response = http::HeaderMap::new();
+    /// forward.apply(&mut response);
+    /// assert_eq!(response["access-control-allow-origin"], "https://a.example");
+    /// ```
+    pub fn forward_headers_with(
+        &self,
+        mut echo: impl FnMut(ResponseHeader, &str) -> Option<HeaderValue>,
+    ) -> Option<ForwardHeaders> {
+        if self.action() != Action::Forward {
+            return None;
+        }
+        let mut forward = ForwardHeaders {
+            headers: Default::default(),
+            vary: self.vary(),
+        };
+        let slots = forward.headers.iter_mut();
+        for (slot, &(name, value)) in slots.zip(self.headers()) {
+            let value = echo(name, value)
+                .filter(|echoed| echoed.as_bytes() == value.as_bytes())
+                .or_else(|| self.http_value(name, value));
+            *slot = value.map(|v| (name, v));
+        }
+        Some(forward)
+    }
+
+    /// Like [`to_http_response`](Decision::to_http_response), with the
+    /// values the decision echoes from the request given by `echo`, as in
+    /// [`forward_headers_with`](Decision::forward_headers_with).
+    ///
+    /// ```
+    /// use cors_core::{Policy, RequestParts, ResponseHeader};
+    /// use http::HeaderValue;
+    ///
+    /// let policy = Policy::builder().allow_origins(["https://a.example"]).build().unwrap();
+    /// let mut origin = Some(HeaderValue::from_static("https://a.example"));
+    /// let mut request = RequestParts::new("OPTIONS");
+    /// request.add_header("origin", b"https://a.example");
+    /// request.add_header("access-control-request-method", b"GET");
+    /// let response = policy
+    ///     .evaluate(&request)
+    ///     .to_http_response_with(|name, _| match name {
+    ///         ResponseHeader::AllowOrigin => origin.take(),
+    ///         _ => None,
+    ///     }, |_| ())
+    ///     .unwrap();
+    /// assert_eq!(response.status(), 204);
+    /// assert_eq!(response.headers()["access-control-allow-origin"], "https://a.example");
+    /// ```
+    pub fn to_http_response_with<B>(
+        &self,
+        mut echo: impl FnMut(ResponseHeader, &str) -> Option<HeaderValue>,
+        body: impl FnOnce(&'static str) -> B,
+    ) -> Option<http::Response<B>> {
+        let Action::Respond { status, body: text } = self.action() else {
+            return None;
+        };
+        let mut response = http::Response::new(body(text));
+        *response.status_mut() =
+            http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::FORBIDDEN);
+        let values = self.headers().iter().filter_map(|&(name, value)| {
+            let value = echo(name, value)
+                .filter(|echoed| echoed.as_bytes() == value.as_bytes())
+                .or_else(|| self.http_value(name, value))?;
+            Some((name, value))
+        });
+        apply(response.headers_mut(), values, self.vary());
+        Some(response)
+    }
+
     /// For a decision that answers now, the complete response, with `body`
     /// turning the decision's text into the body type; `None` when the
     /// handler should run.

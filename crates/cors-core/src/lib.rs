@@ -110,15 +110,15 @@ pub use decision::{
 };
 pub use error::{ConfigError, ConfigErrors};
 pub use header_list::MAX_REQUEST_HEADERS;
-#[cfg(feature = "http02")]
-pub use http02_support::{ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK, ForwardHeaders02};
 #[cfg(feature = "http")]
 pub use http_support::ForwardHeaders;
+#[cfg(feature = "http02")]
+pub use http02_support::{ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK, ForwardHeaders02};
 #[cfg(feature = "lookup")]
 pub use lookup::{LookupError, LookupRequest, OriginLookup, Verdict, VerdictCache};
 pub use matcher::OriginPredicate;
 pub use origin::OriginProblem;
-pub use policy::{Policy, PolicyBuilder};
+pub use policy::{Policy, PolicyBuilder, RouteMatch};
 pub use request::{MAX_REQUEST_HEADER_LINES, RequestParts};
 pub use route::{PathProblem, is_ambiguous as is_ambiguous_path};
 pub use shared::{PolicyGuard, PolicySource, SharedPolicy};

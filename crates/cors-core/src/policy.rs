@@ -61,6 +61,19 @@ struct Routes {
     policies: Vec<Inner>,
 }
 
+/// Which part of a policy answers a path: see [`Policy::route_for`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteMatch {
+    /// The top-level rules: the policy has no routes, or none names the
+    /// path.
+    TopLevel,
+    /// The route at this index of `routes`.
+    Route(usize),
+    /// An ambiguous path (see the README's per-path policies) in a policy
+    /// with routes: no CORS grant at all.
+    Ambiguous,
+}
+
 /// How `evaluate` treats an origin that only the lookup could allow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Lookup {
@@ -406,6 +419,36 @@ impl Policy {
     /// Whether the policy has routes (per-path policies).
     pub fn has_routes(&self) -> bool {
         self.inner.routes.is_some()
+    }
+
+    /// Which part of the policy answers requests to `path`: the top level,
+    /// a route (by its index in `routes`), or nothing, for an ambiguous
+    /// path in a policy with routes. This is the selection
+    /// [`evaluate`](Policy::evaluate) makes; tools use it to say which rules
+    /// applied.
+    ///
+    /// ```
+    /// use cors_core::{Policy, RouteConfig, RouteMatch};
+    ///
+    /// let policy = Policy::builder()
+    ///     .route(RouteConfig::new(["/public/*"]).allow_origins(["*"]))
+    ///     .route(RouteConfig::new(["/public/admin/*"]).allow_origins(Vec::<String>::new()))
+    ///     .build()?;
+    /// assert_eq!(policy.route_for("/public/logo.png"), RouteMatch::Route(0));
+    /// assert_eq!(policy.route_for("/public/admin/users"), RouteMatch::Route(1));
+    /// assert_eq!(policy.route_for("/api"), RouteMatch::TopLevel);
+    /// assert_eq!(policy.route_for("/public/../api"), RouteMatch::Ambiguous);
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    pub fn route_for(&self, path: &str) -> RouteMatch {
+        match &self.inner.routes {
+            None => RouteMatch::TopLevel,
+            Some(routes) => match routes.table.select(path) {
+                Selected::Default => RouteMatch::TopLevel,
+                Selected::Route(index) => RouteMatch::Route(index),
+                Selected::Ambiguous => RouteMatch::Ambiguous,
+            },
+        }
     }
 
     /// Decides what to do with a request. Pure, allocation-free (see the
