@@ -1,5 +1,7 @@
-//! The conformance table through the actix-web demo application, sent with
-//! `actix_web::test::init_service` and the service's own `call`.
+//! The conformance kit through the actix-web demo application, sent with
+//! `actix_web::test::init_service` and the service's own `call`. actix-web
+//! 4 speaks `http` 0.2: the request and the response are translated name by
+//! name and byte for byte.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::Service;
@@ -7,55 +9,57 @@ use actix_web::http::Method;
 use actix_web::http::header::HeaderValue;
 use actix_web::{App, HttpResponse, test};
 use cors_actix::Cors;
-use cors_conformance::{Observed, Report, cases, lookup};
+use cors_conformance::Setup;
 use cors_examples::Routes;
 use cors_examples::demo::actix::configure;
 
-/// Reads a response into what the conformance check needs.
-async fn observe<B: MessageBody>(response: HttpResponse<B>) -> Observed {
-    let status = response.status().as_u16();
-    let headers = response
-        .headers()
-        .iter()
-        .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
-        .collect();
-    let body = actix_web::body::to_bytes(response.into_body())
+/// The response as the kit reads it: status, every header line, the body.
+async fn collect<B: MessageBody>(response: HttpResponse<B>) -> http::Response<Vec<u8>> {
+    let mut collected = http::Response::new(Vec::new());
+    *collected.status_mut() =
+        http::StatusCode::from_u16(response.status().as_u16()).expect("a valid status");
+    for (name, value) in response.headers() {
+        collected.headers_mut().append(
+            http::HeaderName::from_bytes(name.as_str().as_bytes()).expect("a valid name"),
+            http::HeaderValue::from_bytes(value.as_bytes()).expect("a valid value"),
+        );
+    }
+    *collected.body_mut() = actix_web::body::to_bytes(response.into_body())
         .await
         .unwrap_or_else(|_| panic!("a readable body"))
         .to_vec();
-    Observed {
-        status,
-        headers,
-        body,
+    collected
+}
+
+/// Builds the demo application for the case and sends it the request.
+async fn send(setup: Setup, request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
+    let app = test::init_service(
+        App::new()
+            .wrap(Cors::new(setup.policy).origin_lookup(setup.lookup))
+            .configure(configure(Routes::Conformance)),
+    )
+    .await;
+    let (parts, body) = request.into_parts();
+    let method = Method::from_bytes(parts.method.as_str().as_bytes()).expect("a valid method");
+    let mut test_request = test::TestRequest::default()
+        .method(method)
+        .uri(&parts.uri.to_string());
+    for (name, value) in &parts.headers {
+        let value = HeaderValue::from_bytes(value.as_bytes()).expect("a valid header value");
+        test_request = test_request.append_header((name.as_str(), value));
+    }
+    if !body.is_empty() {
+        test_request = test_request.set_payload(body);
+    }
+    // An `Err` is what the server would turn into its response, as
+    // `call_service` would not.
+    match app.call(test_request.to_request()).await {
+        Ok(response) => collect(response.into_parts().1).await,
+        Err(error) => collect(error.error_response()).await,
     }
 }
 
 #[actix_web::test]
 async fn actix_conforms() {
-    let mut report = Report::new("actix");
-    for case in cases() {
-        let app = test::init_service(
-            App::new()
-                .wrap(Cors::new(case.policy()).origin_lookup(lookup()))
-                .configure(configure(Routes::Conformance)),
-        )
-        .await;
-        let method = Method::from_bytes(case.method.as_bytes()).expect("a valid method");
-        let mut request = test::TestRequest::default().method(method).uri(case.path);
-        for (name, value) in &case.headers {
-            let value = HeaderValue::from_bytes(value.as_bytes()).expect("a valid header value");
-            request = request.append_header((*name, value));
-        }
-        if !case.body.is_empty() {
-            request = request.set_payload(case.body);
-        }
-        // An `Err` is what the server would turn into its response, as
-        // `call_service` would not.
-        let observed = match app.call(request.to_request()).await {
-            Ok(response) => observe(response.into_parts().1).await,
-            Err(error) => observe(error.error_response()).await,
-        };
-        report.record(&case, observed);
-    }
-    report.finish();
+    cors_conformance::run("actix", send).await.assert_passed();
 }

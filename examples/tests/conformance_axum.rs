@@ -1,5 +1,5 @@
-//! The conformance table through the axum demo application, sent with
-//! `tower::ServiceExt::oneshot` on the `Router`; the layer has the table's
+//! The conformance kit through the axum demo application, sent with
+//! `tower::ServiceExt::oneshot` on the `Router`: the layer has the kit's
 //! origin lookup for every case (cases whose policy refers no origin to it
 //! never ask it).
 
@@ -7,29 +7,27 @@
 mod common;
 
 use axum::body::Body;
-use axum::http::Request;
-use cors_conformance::{Report, cases, lookup};
+use cors_conformance::Setup;
 use cors_examples::Routes;
 use tower::ServiceExt;
 
 #[tokio::test]
 async fn axum_conforms() {
-    let mut report = Report::new("axum");
-    for case in cases() {
-        let app = cors_examples::demo::axum::router_with_lookup(
-            case.policy(),
-            Routes::Conformance,
-            lookup(),
-        );
-        let mut request = Request::builder().method(case.method).uri(case.path);
-        for (name, value) in &case.headers {
-            request = request.header(*name, *value);
-        }
-        let request = request
-            .body(Body::from(case.body))
-            .expect("a valid request");
-        let response = app.oneshot(request).await.expect("infallible");
-        report.record(&case, common::observe(response).await);
-    }
-    report.finish();
+    let report = cors_conformance::run(
+        "axum",
+        |setup: Setup, request: http::Request<Vec<u8>>| async move {
+            let app = cors_examples::demo::axum::router_with_lookup(
+                setup.policy,
+                Routes::Conformance,
+                setup.lookup,
+            );
+            let response = app
+                .oneshot(request.map(Body::from))
+                .await
+                .expect("infallible");
+            common::collect(response).await
+        },
+    )
+    .await;
+    report.assert_passed();
 }

@@ -1,5 +1,5 @@
-//! The conformance table through the warp demo application, the wrapper
-//! with the table's origin lookup for every case.
+//! The conformance kit through the warp demo application, the wrapper
+//! with the kit's origin lookup for every case.
 //!
 //! Requests go through `warp::service(filter)`, warp's own tower service
 //! (what `warp::serve` runs for each request), rather than
@@ -11,35 +11,31 @@
 mod common;
 
 use bytes::Bytes;
-use cors_conformance::{Report, cases, lookup};
+use cors_conformance::Setup;
 use cors_examples::Routes;
 use http_body_util::Full;
 use tower::ServiceExt;
-use warp::http::Request;
 
 #[tokio::test]
 async fn warp_conforms() {
-    let mut report = Report::new("warp");
-    for case in cases() {
-        let filter = cors_examples::demo::warp::filter_with_lookup(
-            case.policy(),
-            Routes::Conformance,
-            lookup(),
-        );
-        let mut request = Request::builder().method(case.method).uri(case.path);
-        for (name, value) in &case.headers {
-            request = request.header(*name, *value);
-        }
-        let request = request
-            .body(Full::new(Bytes::from_static(case.body.as_bytes())))
-            .expect("a valid request");
-        let response = warp::service(filter)
-            .oneshot(request)
-            .await
-            .expect("infallible");
-        report.record(&case, common::observe(response).await);
-    }
-    report.finish();
+    let report = cors_conformance::run(
+        "warp",
+        |setup: Setup, request: http::Request<Vec<u8>>| async move {
+            let filter = cors_examples::demo::warp::filter_with_lookup(
+                setup.policy,
+                Routes::Conformance,
+                setup.lookup,
+            );
+            let request = request.map(|body| Full::new(Bytes::from(body)));
+            let response = warp::service(filter)
+                .oneshot(request)
+                .await
+                .expect("infallible");
+            common::collect(response).await
+        },
+    )
+    .await;
+    report.assert_passed();
 }
 
 /// The demo filter also works with warp's test client, for requests

@@ -1,30 +1,150 @@
-//! One table of cases that every adapter must answer identically.
+//! A conformance kit for CORS integrations of the `cors-core` engine.
 //!
-//! Each [`Case`] is a policy, a request and what must come back: the
-//! status, whether the handler ran (the demo routes mark their responses
-//! with `X-Handler: ran`), headers that must have an exact value or be
-//! absent, and the names `Vary` must and must not list. The demo
-//! applications in `cors-examples` serve the routes the cases use; each
-//! adapter's conformance test sends every case through its framework's
-//! in-process client and [`Report`]s the result. A case that passes in one
-//! framework and fails in another is a bug in that adapter.
+//! The table ([`cases`]) holds 150-odd cases: a policy, a request, and what
+//! must come back (the status, whether the handler ran, headers that must
+//! have an exact value or be absent, the names `Vary` must and must not
+//! list). The four adapters of this project (`cors-axum`, `cors-actix`,
+//! `cors-rocket`, `cors-warp`) pass all of it; an integration that embeds
+//! `cors-core` in another framework proves it behaves the same by passing
+//! it too.
+//!
+//! # Running the kit
+//!
+//! Give [`run`] (async) or [`run_sync`] a function that builds your stack
+//! for one case from a [`Setup`] (the case's policy and the kit's origin
+//! [`lookup`]), sends it an `http::Request<Vec<u8>>` and returns the
+//! `http::Response<Vec<u8>>` a client would receive. The kit runs the
+//! whole table, checks each response against its case and against the
+//! invariants every response must keep (see [`check`]), and returns a
+//! [`Report`] listing every failing case: its name, the request, what was
+//! expected and what came back. [`Report::assert_passed`] fails a test
+//! with all of that.
+//!
+//! # The application under test
+//!
+//! The stack under test serves these routes behind its CORS integration,
+//! each through the framework's own routing and error handling (that is
+//! what the cases exercise):
+//!
+//! - `/echo` answers `GET`, `HEAD`, `POST`, `PUT`, `PATCH`, `DELETE` and
+//!   `OPTIONS` with 200, body `ok`, and the headers `X-Handler: ran`,
+//!   `Vary: Accept-Encoding` and `X-Request-Id: 1`; any other method gets
+//!   the framework's own 4xx;
+//! - `/public/echo` answers exactly like `/echo`;
+//! - `/fail` fails through the framework's own error mechanism, giving
+//!   500 (without `X-Handler: ran`);
+//! - `GET /own-cors` sets CORS headers of its own, which the policy must
+//!   replace: `Access-Control-Allow-Origin: https://handler.example`,
+//!   `Access-Control-Allow-Credentials: true`,
+//!   `Access-Control-Expose-Headers: x-secret`, `Vary: Origin`, plus
+//!   `X-Handler: ran`, 200, body `ok`;
+//! - `GET /vary-star` answers 200, body `ok`, `Vary: *`, `X-Handler: ran`;
+//! - `POST /json` reads a JSON body `{"n": <integer>}` through the
+//!   framework's own JSON extractor and answers 200 with `X-Handler: ran`;
+//!   a body that does not parse gets the framework's own 4xx;
+//! - every other path is the framework's own 404.
+//!
+//! # Example
+//!
+//! `cors-core` embedded by hand around a plain function that serves the
+//! routes above, run through the whole kit. A real integration does the
+//! same inside its framework's middleware.
 //!
 //! ```
-//! use cors_conformance::{cases, Observed, Report};
+//! use cors_conformance::Setup;
+//! use cors_core::RequestParts;
+//! use http::{Request, Response, request::Parts};
 //!
-//! let case = &cases()[0];
-//! let observed = Observed {
-//!     status: 200,
-//!     headers: vec![
-//!         ("x-handler".into(), b"ran".to_vec()),
-//!         ("vary".into(), b"Accept-Encoding, Origin".to_vec()),
-//!     ],
-//!     body: b"ok".to_vec(),
-//! };
-//! assert_eq!(cors_conformance::check(case, &observed), Ok(()));
+//! /// The application: the routes of the contract.
+//! fn app(parts: &Parts, body: &[u8]) -> Response<Vec<u8>> {
+//!     let answer = |status: u16, headers: &[(&str, &str)]| {
+//!         let mut response = Response::builder().status(status);
+//!         for (name, value) in headers {
+//!             response = response.header(*name, *value);
+//!         }
+//!         let ran = status == 200;
+//!         let response = if ran { response.header("x-handler", "ran") } else { response };
+//!         response.body(if ran { b"ok".to_vec() } else { Vec::new() }).unwrap()
+//!     };
+//!     let echo = [("vary", "Accept-Encoding"), ("x-request-id", "1")];
+//!     match (parts.uri.path(), parts.method.as_str()) {
+//!         ("/echo" | "/public/echo", "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => {
+//!             answer(200, &echo)
+//!         }
+//!         ("/echo" | "/public/echo", _) => answer(405, &[]),
+//!         ("/fail", _) => answer(500, &[]),
+//!         ("/own-cors", "GET") => answer(200, &[
+//!             ("access-control-allow-origin", "https://handler.example"),
+//!             ("access-control-allow-credentials", "true"),
+//!             ("access-control-expose-headers", "x-secret"),
+//!             ("vary", "Origin"),
+//!         ]),
+//!         ("/vary-star", "GET") => answer(200, &[("vary", "*")]),
+//!         ("/json", "POST") => {
+//!             let json: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+//!             let parsed = json.as_ref().and_then(|v| v.get("n")?.as_i64()).is_some();
+//!             answer(if parsed { 200 } else { 400 }, &[])
+//!         }
+//!         _ => answer(404, &[]),
+//!     }
+//! }
+//!
+//! /// CORS around the application: the integration under test.
+//! fn serve(setup: &Setup, runtime: &tokio::runtime::Runtime, request: Request<Vec<u8>>) -> Response<Vec<u8>> {
+//!     let (parts, body) = request.into_parts();
+//!     let cors_request = RequestParts::from_http(&parts);
+//!     let mut decision = setup.policy.evaluate_with_lookup(&cors_request);
+//!     if let Some(query) = decision.lookup() {
+//!         let verdict = runtime.block_on(setup.lookup.decide(query, tokio::time::sleep));
+//!         decision = setup.policy.resolve_lookup(&cors_request, verdict.is_allowed());
+//!     }
+//!     if let Some(response) = decision.to_http_response(|text| text.as_bytes().to_vec()) {
+//!         return response; // a preflight or a blocked request: the handler never runs
+//!     }
+//!     let mut response = app(&parts, &body);
+//!     decision.apply_to_http(response.headers_mut()); // on every status
+//!     response
+//! }
+//!
+//! let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
+//! let report = cors_conformance::run_sync("plain http", |setup, request| {
+//!     serve(&setup, &runtime, request)
+//! });
+//! report.assert_passed();
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! An integration that forgot part of the job fails the cases that show
+//! it, all of them listed in the report:
+//!
+//! ```
+//! use cors_core::RequestParts;
+//! use http::Response;
+//!
+//! // Headers for an allowed origin, but no preflight answer and no Vary.
+//! let report = cors_conformance::run_sync("careless", |setup, request| {
+//!     let (parts, _) = request.into_parts();
+//!     let decision = setup.policy.evaluate(&RequestParts::from_http(&parts));
+//!     let mut response = Response::builder().header("x-handler", "ran");
+//!     for (name, value) in decision.headers() {
+//!         response = response.header(name.as_str(), *value);
+//!     }
+//!     response.body(b"ok".to_vec()).unwrap()
+//! });
+//! assert!(!report.passed());
+//! let failed: Vec<&str> = report.failures().iter().map(|f| f.case).collect();
+//! assert!(failed.contains(&"preflight for PUT with a JSON content type"));
+//! assert!(failed.contains(&"framework 404 carries CORS headers"));
+//! // Each failure shows the request, what was expected and what came back.
+//! let text = report.to_string();
+//! assert!(text.contains("[preflight for PUT with a JSON content type]"));
+//! assert!(text.contains("expected: status 204"));
+//! assert!(text.contains("got:      status 200"));
 //! ```
 
-use std::fmt::Write;
+mod kit;
+
+pub use kit::{Failure, Observed, Report, Setup, check, run, run_sync};
 
 use cors_core::{OriginLookup, Policy};
 
@@ -1514,174 +1634,6 @@ fn lookup_cases() -> Vec<Case> {
 /// engine reads.
 const TOO_MANY_HEADERS: &str = "h0,h1,h2,h3,h4,h5,h6,h7,h8,h9,h10,h11,h12,h13,h14,h15,h16,h17,h18,h19,h20,h21,h22,h23,h24,h25,h26,h27,h28,h29,h30,h31,h32,h33,h34,h35,h36,h37,h38,h39,h40,h41,h42,h43,h44,h45,h46,h47,h48,h49,h50,h51,h52,h53,h54,h55,h56,h57,h58,h59,h60,h61,h62,h63,h64,h65";
 
-/// A response as an adapter's test client saw it.
-#[derive(Debug, Clone, Default)]
-pub struct Observed {
-    /// The status code.
-    pub status: u16,
-    /// The headers: lower-case name and value, one entry per header line.
-    pub headers: Vec<(String, Vec<u8>)>,
-    /// The body.
-    pub body: Vec<u8>,
-}
-
-impl Observed {
-    /// Every value of `name`, in order.
-    fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.headers
-            .iter()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_slice())
-    }
-
-    /// The values of `name` joined by `, ` (how a browser combines lines).
-    fn joined(&self, name: &str) -> Option<String> {
-        let values: Vec<String> = self
-            .values(name)
-            .map(|v| String::from_utf8_lossy(v).into_owned())
-            .collect();
-        (!values.is_empty()).then(|| values.join(", "))
-    }
-}
-
-/// Checks a response against a case; the error lists every mismatch.
-pub fn check(case: &Case, observed: &Observed) -> Result<(), String> {
-    let mut problems = Vec::new();
-    match case.status {
-        Status::Is(status) if observed.status != status => {
-            problems.push(format!("status {} (expected {status})", observed.status));
-        }
-        Status::ClientError if !(400..500).contains(&observed.status) => {
-            problems.push(format!("status {} (expected a 4xx)", observed.status));
-        }
-        _ => {}
-    }
-    let ran = observed.joined("x-handler").as_deref() == Some("ran");
-    if ran != case.handler_ran {
-        problems.push(format!(
-            "handler {} (expected it {})",
-            if ran { "ran" } else { "did not run" },
-            if case.handler_ran {
-                "to run"
-            } else {
-                "not to run"
-            }
-        ));
-    }
-    for (name, expected) in &case.expected_headers {
-        let actual = observed.joined(name);
-        if actual.as_deref() != *expected {
-            problems.push(format!("{name}: {actual:?} (expected {expected:?})"));
-        }
-    }
-    if case.no_cors_headers {
-        for (name, _) in &observed.headers {
-            if name.to_ascii_lowercase().starts_with("access-control-") {
-                problems.push(format!("unexpected CORS header {name}"));
-            }
-        }
-    }
-    // Invariants of every response.
-    if observed.values(ACAO).count() > 1 {
-        problems.push("more than one Access-Control-Allow-Origin line".to_owned());
-    }
-    if observed.joined(ACAO).as_deref() == Some("*") && observed.joined(ACAC).is_some() {
-        problems.push(
-            "Access-Control-Allow-Origin: * with Access-Control-Allow-Credentials".to_owned(),
-        );
-    }
-    if case.method == "OPTIONS"
-        && !case.handler_ran
-        && matches!(case.status, Status::Is(200 | 204))
-        && !observed.body.is_empty()
-    {
-        problems.push(format!(
-            "preflight answer has a body: {:?}",
-            String::from_utf8_lossy(&observed.body)
-        ));
-    }
-    let mut names: Vec<String> = Vec::new();
-    for line in observed.values("vary") {
-        for name in String::from_utf8_lossy(line).split(',') {
-            let name = name.trim().to_ascii_lowercase();
-            if names.contains(&name) {
-                problems.push(format!("Vary lists {name} twice"));
-            }
-            names.push(name);
-        }
-    }
-    for name in &case.vary {
-        if !names.iter().any(|n| n == name) {
-            problems.push(format!("Vary lacks {name} (has {names:?})"));
-        }
-    }
-    for name in &case.not_vary {
-        if names.iter().any(|n| n == name) {
-            problems.push(format!("Vary lists {name}"));
-        }
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("; "))
-    }
-}
-
-/// Collects the results of one framework's run and fails it if any case
-/// failed.
-#[derive(Debug)]
-pub struct Report {
-    framework: &'static str,
-    ran: usize,
-    failures: Vec<String>,
-}
-
-impl Report {
-    /// Starts a report for `framework`.
-    pub fn new(framework: &'static str) -> Self {
-        Report {
-            framework,
-            ran: 0,
-            failures: Vec::new(),
-        }
-    }
-
-    /// Checks one case's response.
-    pub fn record(&mut self, case: &Case, observed: Observed) {
-        self.ran += 1;
-        if let Err(problem) = check(case, &observed) {
-            let mut line = String::new();
-            let _ = write!(
-                line,
-                "[{}] {} {} {:?}: {problem}",
-                case.name, case.method, case.path, case.headers
-            );
-            self.failures.push(line);
-        }
-    }
-
-    /// Panics listing every failed case, unless all passed; prints the
-    /// count. Fails too when fewer cases ran than the table holds.
-    pub fn finish(self) {
-        let total = cases().len();
-        assert_eq!(
-            self.ran, total,
-            "{}: ran {} of {total} cases",
-            self.framework, self.ran
-        );
-        if !self.failures.is_empty() {
-            panic!(
-                "{}: {} of {} conformance cases failed:\n{}",
-                self.framework,
-                self.failures.len(),
-                self.ran,
-                self.failures.join("\n")
-            );
-        }
-        println!("{}: {} conformance cases passed", self.framework, self.ran);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1861,5 +1813,138 @@ mod tests {
             problems.contains("access-control-allow-credentials"),
             "{problems}"
         );
+    }
+
+    /// Every failing case is in the report, with its request, what was
+    /// expected and what came back, in the table's order.
+    #[test]
+    fn report_lists_every_failure() {
+        let report = run_sync("handler only", |_, _| {
+            http::Response::builder()
+                .header("x-handler", "ran")
+                .body(b"ok".to_vec())
+                .unwrap()
+        });
+        assert_eq!(report.ran(), cases().len());
+        assert!(!report.passed());
+        let failed: Vec<&str> = report.failures().iter().map(|f| f.case).collect();
+        let expected: Vec<&str> = cases()
+            .iter()
+            .filter(|case| {
+                let observed = Observed {
+                    status: 200,
+                    headers: vec![("x-handler".into(), b"ran".to_vec())],
+                    body: b"ok".to_vec(),
+                };
+                check(case, &observed).is_err()
+            })
+            .map(|case| case.name)
+            .collect();
+        assert_eq!(failed, expected);
+        assert!(failed.len() > 100, "{} failures", failed.len());
+        let text = report.to_string();
+        assert!(text.starts_with(&format!(
+            "handler only: {} of {} conformance cases failed\n",
+            failed.len(),
+            cases().len()
+        )));
+        for failure in report.failures() {
+            assert!(
+                text.contains(&format!("[{}]", failure.case)),
+                "{}",
+                failure.case
+            );
+        }
+        let preflight = report
+            .failures()
+            .iter()
+            .find(|f| f.case == "preflight with an allowed custom header")
+            .expect("a preflight answered 200 by the handler fails");
+        assert_eq!(
+            preflight.request,
+            "OPTIONS /echo\norigin: https://app.example\naccess-control-request-method: DELETE\naccess-control-request-headers: x-custom"
+        );
+        assert!(
+            preflight
+                .expected
+                .starts_with("status 204\nthe handler does not run\n")
+        );
+        assert_eq!(preflight.got, "status 200\nx-handler: ran\n\nok");
+        assert!(
+            preflight
+                .problems
+                .contains(&"status 200 (expected 204)".to_owned()),
+            "{:?}",
+            preflight.problems
+        );
+    }
+
+    /// The invariants are checked on every response, whatever the case
+    /// expects.
+    #[test]
+    fn invariants_apply_to_every_case() {
+        let case = cases()
+            .into_iter()
+            .find(|c| c.name == "GET from an unknown origin: handler runs, no CORS header")
+            .unwrap();
+        let observed = |headers: &[(&str, &str)]| Observed {
+            status: 200,
+            headers: headers
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), v.as_bytes().to_vec()))
+                .chain([("x-handler".to_owned(), b"ran".to_vec())])
+                .collect(),
+            body: Vec::new(),
+        };
+        let problems = check(
+            &case,
+            &observed(&[("access-control-expose-headers", "x-request-id")]),
+        )
+        .unwrap_err();
+        assert!(
+            problems.contains(
+                "invariant: access-control-expose-headers without Access-Control-Allow-Origin"
+            ),
+            "{problems}"
+        );
+        let problems = check(
+            &case,
+            &observed(&[
+                ("access-control-allow-origin", "https://evil.example"),
+                ("access-control-allow-origin", "https://evil.example"),
+                ("access-control-allow-credentials", "false"),
+            ]),
+        )
+        .unwrap_err();
+        assert!(
+            problems.contains("invariant: more than one Access-Control-Allow-Origin line"),
+            "{problems}"
+        );
+        assert!(
+            problems.contains("invariant: Access-Control-Allow-Credentials is Some(\"false\")"),
+            "{problems}"
+        );
+    }
+
+    /// The request a case describes, as the kit sends it.
+    #[test]
+    fn requests_keep_repeated_lines_in_order() {
+        let case = cases()
+            .into_iter()
+            .find(|c| c.name == "preflight header list split over two lines")
+            .unwrap();
+        let request = case.request();
+        assert_eq!(request.method(), "OPTIONS");
+        assert_eq!(request.uri(), "/echo");
+        let lines: Vec<_> = request
+            .headers()
+            .get_all(ACRH)
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect();
+        assert_eq!(lines, ["content-type", "x-custom"]);
+        let setup = case.setup();
+        assert_eq!(setup.case, case.name);
+        assert!(!setup.policy.uses_origin_lookup());
     }
 }
