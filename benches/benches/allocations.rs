@@ -24,7 +24,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use cors_benches::apps::{Framework, Scenario, Variant, actix, axum, rocket, warp};
+use cors_benches::apps::{Framework, Scenario, actix, axum, rocket, warp};
 use cors_benches::{ENGINE_SIZES, ENGINE_SUBDOMAINS, check_engine_case, engine_cases, policy};
 
 /// Counts allocations (and reallocations) and their bytes.
@@ -129,7 +129,7 @@ fn selected(id: &str) -> bool {
 /// selects none of its cells, and counts its cells.
 fn framework<F: Framework>(build: impl FnOnce() -> F) {
     let any_cell = Scenario::ALL.iter().any(|scenario| {
-        Variant::ALL
+        F::VARIANTS
             .iter()
             .any(|variant| selected(&format!("{}/{scenario}/{variant}", F::NAME)))
     });
@@ -144,7 +144,7 @@ fn framework<F: Framework>(build: impl FnOnce() -> F) {
         F::PEER
     );
     for scenario in Scenario::ALL {
-        for variant in Variant::ALL {
+        for &variant in F::VARIANTS {
             if !selected(&format!("{}/{scenario}/{variant}", F::NAME)) {
                 continue;
             }

@@ -7,7 +7,7 @@
 
 use std::hint::black_box;
 
-use cors_benches::apps::{Framework, Scenario, Variant, actix, axum, rocket, warp};
+use cors_benches::apps::{Framework, Scenario, actix, axum, rocket, warp};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 
 /// Checks every answer once, then times every scenario, the three variants
@@ -16,7 +16,7 @@ fn compare<F: Framework>(c: &mut Criterion, mut framework: F) {
     framework.check();
     let mut group = c.benchmark_group(F::NAME);
     for scenario in Scenario::ALL {
-        for variant in Variant::ALL {
+        for &variant in F::VARIANTS {
             let id = BenchmarkId::new(scenario.name(), variant.name());
             group.bench_function(id, |b| {
                 b.iter(|| framework.status(variant, black_box(scenario)))

@@ -164,11 +164,22 @@ pub enum Variant {
     Ours,
     /// The crate the adapter replaces.
     Peer,
+    /// The cheapest wrapper the framework's public API allows (warp only):
+    /// what no adapter can undercut.
+    Floor,
 }
 
 impl Variant {
-    /// Every variant, in report order.
+    /// The variants every framework has, in report order.
     pub const ALL: [Variant; 3] = [Variant::Baseline, Variant::Ours, Variant::Peer];
+
+    /// Every variant, [`Variant::Floor`] included.
+    pub const EVERY: [Variant; 4] = [
+        Variant::Baseline,
+        Variant::Ours,
+        Variant::Peer,
+        Variant::Floor,
+    ];
 
     /// The variant's name in benchmark ids and reports.
     pub const fn name(self) -> &'static str {
@@ -176,6 +187,7 @@ impl Variant {
             Variant::Baseline => "baseline",
             Variant::Ours => "ours",
             Variant::Peer => "peer",
+            Variant::Floor => "floor",
         }
     }
 }
@@ -335,6 +347,8 @@ pub trait Framework {
     const NAME: &'static str;
     /// The crate the adapter replaces, as a reader knows it.
     const PEER: &'static str;
+    /// The variants this framework has.
+    const VARIANTS: &'static [Variant] = &Variant::ALL;
 
     /// Sends `scenario`'s request to `variant`'s application and returns
     /// the status: what the timing loop runs.

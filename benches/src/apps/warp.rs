@@ -1,6 +1,7 @@
 //! warp 0.4: [`cors_warp::Cors::wrap`] against `warp::cors()` applied with
 //! `Filter::with`, called through `warp::test` on a current-thread tokio
-//! runtime.
+//! runtime; and the [`floor`], the least any wrapper built on warp's public
+//! API does.
 
 use ::warp::Filter;
 use ::warp::http::Response;
@@ -33,13 +34,58 @@ pub fn peer_cors(n: usize) -> ::warp::cors::Cors {
         .build()
 }
 
+/// The cheapest wrapper warp's public API allows: it reads `Origin` (one
+/// header filter) and sets one header on the reply, or on the response made
+/// from a rejection, with no policy at all. Everything an adapter built on
+/// the public API must do and nothing else: warp lends the request's
+/// headers to its own filters only (`warp::cors()` reads them in place), so
+/// a wrapper gets a header's value as an owned copy, and it must turn a
+/// rejection into a response itself to put a header on it. It answers no
+/// preflight (the routes' 405 gets the header) and rejects an `Origin`
+/// that is not visible ASCII; it is a measure, not CORS.
+pub fn floor<F, R>(
+    routes: F,
+) -> impl Filter<Extract = (::warp::reply::Response,), Error = std::convert::Infallible>
++ Clone
++ Send
++ Sync
++ 'static
+where
+    F: Filter<Extract = (R,), Error = ::warp::Rejection> + Clone + Send + Sync + 'static,
+    R: Reply + 'static,
+{
+    use ::warp::http::HeaderValue;
+    use ::warp::http::header::ACCESS_CONTROL_ALLOW_ORIGIN;
+
+    let responses = routes.map(Reply::into_response).or_else(|rejection| {
+        std::future::ready(Ok::<_, std::convert::Infallible>((
+            cors_warp::rejection_response(&rejection),
+        )))
+    });
+    ::warp::header::optional::<HeaderValue>("origin")
+        .or(::warp::any().map(|| None))
+        .unify()
+        .and(responses)
+        .map(
+            |origin: Option<HeaderValue>, mut response: ::warp::reply::Response| {
+                if let Some(origin) = origin {
+                    response
+                        .headers_mut()
+                        .insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+                }
+                response
+            },
+        )
+}
+
 /// The warp applications.
-pub struct Warp<B, O, P> {
+pub struct Warp<B, O, P, F> {
     runtime: tokio::runtime::Runtime,
     baseline: B,
     /// Small and large allowlist.
     ours: [O; 2],
     peer: [P; 2],
+    floor: F,
 }
 
 /// Builds every application.
@@ -51,6 +97,11 @@ pub fn build() -> Warp<
     + Sync
     + 'static,
     impl Filter<Extract = (impl Reply,), Error = ::warp::Rejection> + Clone + Send + Sync + 'static,
+    impl Filter<Extract = (impl Reply,), Error = std::convert::Infallible>
+    + Clone
+    + Send
+    + Sync
+    + 'static,
 > {
     let sizes = [SMALL_ALLOWLIST, LARGE_ALLOWLIST];
     Warp {
@@ -60,10 +111,11 @@ pub fn build() -> Warp<
         baseline: routes(),
         ours: sizes.map(|n| cors_warp::cors(our_policy(n)).wrap(routes())),
         peer: sizes.map(|n| routes().with(peer_cors(n))),
+        floor: floor(routes()),
     }
 }
 
-impl<B, O, P> Warp<B, O, P>
+impl<B, O, P, F> Warp<B, O, P, F>
 where
     B: Filter<Error = ::warp::Rejection> + 'static,
     B::Extract: Reply + Send,
@@ -71,6 +123,8 @@ where
     O::Extract: Reply + Send,
     P: Filter<Error = ::warp::Rejection> + 'static,
     P::Extract: Reply + Send,
+    F: Filter<Error = std::convert::Infallible> + 'static,
+    F::Extract: Reply + Send,
 {
     fn respond(&mut self, variant: Variant, scenario: Scenario) -> Response<Bytes> {
         let i = usize::from(scenario.large());
@@ -85,11 +139,12 @@ where
             Variant::Baseline => runtime.block_on(request.reply(&self.baseline)),
             Variant::Ours => runtime.block_on(request.reply(&self.ours[i])),
             Variant::Peer => runtime.block_on(request.reply(&self.peer[i])),
+            Variant::Floor => runtime.block_on(request.reply(&self.floor)),
         }
     }
 }
 
-impl<B, O, P> Framework for Warp<B, O, P>
+impl<B, O, P, F> Framework for Warp<B, O, P, F>
 where
     B: Filter<Error = ::warp::Rejection> + 'static,
     B::Extract: Reply + Send,
@@ -97,9 +152,12 @@ where
     O::Extract: Reply + Send,
     P: Filter<Error = ::warp::Rejection> + 'static,
     P::Extract: Reply + Send,
+    F: Filter<Error = std::convert::Infallible> + 'static,
+    F::Extract: Reply + Send,
 {
     const NAME: &'static str = "warp";
     const PEER: &'static str = "`warp::cors()`";
+    const VARIANTS: &'static [Variant] = &Variant::EVERY;
 
     fn status(&mut self, variant: Variant, scenario: Scenario) -> u16 {
         self.respond(variant, scenario).status().as_u16()

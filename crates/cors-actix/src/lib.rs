@@ -177,7 +177,6 @@
 
 #![forbid(unsafe_code)]
 
-use std::cell::RefCell;
 use std::future::{Future, Ready, ready};
 use std::pin::Pin;
 use std::rc::Rc;
@@ -186,16 +185,11 @@ use std::task::{Context, Poll};
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{
-    ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
-    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE,
-    ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, CONTENT_TYPE, HeaderMap,
-    HeaderName, HeaderValue, ORIGIN, VARY,
-};
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, VARY};
 use actix_web::{Error, HttpResponse, ResponseError};
 use cors_core::{
-    Action, Decision, OriginLookup, OriginQuery, Policy, PolicyGuard, PolicySource, RequestParts,
-    ResponseHeader, SharedPolicy, Vary, Verdict,
+    Action, Decision, ForwardHeaders02, OriginLookup, OriginQuery, Policy, PolicyGuard,
+    PolicySource, RequestParts, ResponseHeader, SharedPolicy, Vary, Verdict,
 };
 use pin_project_lite::pin_project;
 
@@ -271,7 +265,6 @@ where
             service: Rc::new(service),
             source: self.source.clone(),
             lookup: self.lookup.clone(),
-            values: Rc::default(),
         }))
     }
 }
@@ -284,7 +277,6 @@ pub struct CorsMiddleware<S> {
     service: Rc<S>,
     source: PolicySource,
     lookup: Option<OriginLookup>,
-    values: Rc<PolicyValues>,
 }
 
 impl<S, B> Service<ServiceRequest> for CorsMiddleware<S>
@@ -319,7 +311,6 @@ where
                                 req,
                                 Policy::clone(&policy),
                                 lookup.clone(),
-                                Rc::clone(&self.values),
                             );
                             return CorsFuture {
                                 state: State::Lookup {
@@ -332,7 +323,7 @@ where
             }
         };
         log_refusal(&decision, &req);
-        match Next::from_decision(&decision, &req, &self.values) {
+        match Next::from_decision(&decision, &req) {
             Next::Respond(response) => CorsFuture {
                 state: State::Ready {
                     response: Some(req.into_response(response).map_into_right_body()),
@@ -356,7 +347,6 @@ async fn ask_then_answer<S, B>(
     req: ServiceRequest,
     policy: Policy,
     lookup: OriginLookup,
-    values: Rc<PolicyValues>,
 ) -> Result<ServiceResponse<EitherBody<B>>, Error>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
@@ -375,7 +365,7 @@ where
             None => asked,
         };
         log_refusal(&decision, &req);
-        Next::from_decision(&decision, &req, &values)
+        Next::from_decision(&decision, &req)
     };
     match next {
         Next::Respond(response) => Ok(req.into_response(response).map_into_right_body()),
@@ -416,30 +406,37 @@ enum Next {
 }
 
 impl Next {
-    fn from_decision(decision: &Decision<'_>, req: &ServiceRequest, values: &PolicyValues) -> Next {
-        let converter = Converter {
-            request: req.headers(),
-            values,
-        };
+    fn from_decision(decision: &Decision<'_>, req: &ServiceRequest) -> Next {
+        let echoed = shared_from(req.headers());
         match decision.action() {
             Action::Respond { status, body } => {
                 let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
                 let mut response = HttpResponse::with_body(status, body).map_into_boxed_body();
-                let map = response.headers_mut();
-                let pairs = decision
-                    .headers()
-                    .iter()
-                    .filter_map(|&(name, value)| converter.convert(name, value));
-                apply(map, pairs, decision.vary());
+                apply(
+                    response.headers_mut(),
+                    decision.http02_headers(echoed),
+                    decision.vary(),
+                );
                 Next::Respond(response)
             }
             // A decision still asking has no headers: the handler runs
             // without CORS headers (never reached: only an adapter with a
             // lookup asks, and it resolves first).
             Action::Forward | Action::Lookup => {
-                Next::Forward(Headers::from_decision(decision, &converter))
+                Next::Forward(Headers(decision.forward_headers_http02(echoed)))
             }
         }
+    }
+}
+
+/// The request's own value of `name` equal to `value`, shared (a
+/// reference count) rather than copied, for the values a decision echoes.
+fn shared_from(headers: &HeaderMap) -> impl Fn(&HeaderName, &[u8]) -> Option<HeaderValue> + '_ {
+    move |name, value| {
+        headers
+            .get_all(name)
+            .find(|line| line.as_bytes() == value)
+            .cloned()
     }
 }
 
@@ -457,136 +454,28 @@ fn finish<B>(
     }
 }
 
-/// `Access-Control-Request-Private-Network`, which actix does not name.
-const ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK: HeaderName =
-    HeaderName::from_static("access-control-request-private-network");
-
 /// What the engine reads of a request.
 fn request_parts(req: &ServiceRequest) -> RequestParts<'_> {
-    let mut parts = RequestParts::new(req.method().as_str()).with_path(req.path());
     let headers = req.headers();
-    for value in headers.get_all(ORIGIN) {
-        parts.add_header("origin", value.as_bytes());
-    }
-    if parts.reads_preflight_headers() {
-        for (name, key) in [
-            (
-                "access-control-request-method",
-                &ACCESS_CONTROL_REQUEST_METHOD,
-            ),
-            (
-                "access-control-request-headers",
-                &ACCESS_CONTROL_REQUEST_HEADERS,
-            ),
-            (
-                "access-control-request-private-network",
-                &ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK,
-            ),
-        ] {
-            for value in headers.get_all(key) {
-                parts.add_header(name, value.as_bytes());
-            }
-        }
-    }
-    parts
+    RequestParts::from_http02_lookup(req.method().as_str(), req.path(), |name| {
+        headers.get_all(name).map(HeaderValue::as_bytes)
+    })
 }
 
-/// The policy's own header values (`Access-Control-Expose-Headers`,
-/// `Access-Control-Max-Age`), converted on first use and shared by every
-/// response after that, until the policy's value changes (a replaced
-/// policy, another route's value).
-#[derive(Debug, Default)]
-struct PolicyValues {
-    expose: RefCell<Option<HeaderValue>>,
-    max_age: RefCell<Option<HeaderValue>>,
-}
-
-/// Turns a decision's values into actix header values without copying
-/// what can be shared: the request's own `Origin` and
-/// `Access-Control-Request-Headers` values when echoed, the policy's
-/// values, and fixed texts.
-struct Converter<'a> {
-    request: &'a HeaderMap,
-    values: &'a PolicyValues,
-}
-
-impl Converter<'_> {
-    fn convert(&self, name: ResponseHeader, value: &str) -> Option<(HeaderName, HeaderValue)> {
-        let echoed = |request_name: &HeaderName| {
-            self.request
-                .get_all(request_name)
-                .find(|line| line.as_bytes() == value.as_bytes())
-                .cloned()
-        };
-        let cached = |cell: &RefCell<Option<HeaderValue>>| {
-            let mut slot = cell.borrow_mut();
-            match &*slot {
-                Some(cached) if cached.as_bytes() == value.as_bytes() => Some(cached.clone()),
-                _ => {
-                    let converted = HeaderValue::from_str(value).ok()?;
-                    *slot = Some(converted.clone());
-                    Some(converted)
-                }
-            }
-        };
-        let shared = match (name, value) {
-            (_, "*") => Some(HeaderValue::from_static("*")),
-            (_, "true") => Some(HeaderValue::from_static("true")),
-            (_, "null") => Some(HeaderValue::from_static("null")),
-            (ResponseHeader::ContentType, "text/plain; charset=utf-8") => {
-                Some(HeaderValue::from_static("text/plain; charset=utf-8"))
-            }
-            (ResponseHeader::AllowMethods, "GET") => Some(HeaderValue::from_static("GET")),
-            (ResponseHeader::AllowMethods, "POST") => Some(HeaderValue::from_static("POST")),
-            (ResponseHeader::AllowMethods, "PUT") => Some(HeaderValue::from_static("PUT")),
-            (ResponseHeader::AllowMethods, "DELETE") => Some(HeaderValue::from_static("DELETE")),
-            (ResponseHeader::AllowMethods, "PATCH") => Some(HeaderValue::from_static("PATCH")),
-            (ResponseHeader::AllowOrigin, _) => echoed(&ORIGIN),
-            (ResponseHeader::AllowHeaders, _) => echoed(&ACCESS_CONTROL_REQUEST_HEADERS),
-            (ResponseHeader::ExposeHeaders, _) => cached(&self.values.expose),
-            (ResponseHeader::MaxAge, _) => cached(&self.values.max_age),
-            _ => None,
-        };
-        // Every value is a validated token list, origin or number; one
-        // that still does not convert is left out rather than sent
-        // malformed.
-        let value = match shared {
-            Some(value) => value,
-            None => HeaderValue::from_str(value).ok()?,
-        };
-        Some((header_name(name), value))
-    }
-}
-
-/// How many headers a decision that lets the handler run sets at most:
-/// `Access-Control-Allow-Origin`, `-Allow-Credentials`, `-Expose-Headers`.
-const FORWARD_HEADERS: usize = 3;
-
-/// A decision's headers for the handler's response, converted to actix
-/// types so that they outlive the request they were computed from.
+/// A decision's headers for the handler's response, in actix types, so
+/// that they outlive the request they were computed from (none for a
+/// decision that does not forward).
 #[derive(Debug, Clone)]
-struct Headers {
-    pairs: [Option<(HeaderName, HeaderValue)>; FORWARD_HEADERS],
-    vary: Vary,
-}
+struct Headers(Option<ForwardHeaders02>);
 
 impl Headers {
-    fn from_decision(decision: &Decision<'_>, converter: &Converter<'_>) -> Self {
-        debug_assert!(decision.headers().len() <= FORWARD_HEADERS);
-        let mut pairs: [Option<(HeaderName, HeaderValue)>; FORWARD_HEADERS] = Default::default();
-        for (slot, &(name, value)) in pairs.iter_mut().zip(decision.headers()) {
-            *slot = converter.convert(name, value);
-        }
-        Headers {
-            pairs,
-            vary: decision.vary(),
-        }
-    }
-
     /// Removes the CORS headers already present, appends the decision's
     /// headers and merges `Vary`.
     fn apply(self, map: &mut HeaderMap) {
-        apply(map, self.pairs.into_iter().flatten(), self.vary);
+        if let Some(forward) = self.0 {
+            let (pairs, vary) = forward.into_parts();
+            apply(map, pairs, vary);
+        }
     }
 }
 
@@ -600,7 +489,7 @@ fn apply(map: &mut HeaderMap, pairs: impl Iterator<Item = (HeaderName, HeaderVal
         .any(|name| name.as_str().starts_with("access-control-"))
     {
         for name in ResponseHeader::CORS {
-            map.remove(header_name(name));
+            map.remove(name.to_http02());
         }
     }
     for (name, value) in pairs {
@@ -609,24 +498,6 @@ fn apply(map: &mut HeaderMap, pairs: impl Iterator<Item = (HeaderName, HeaderVal
     let existing = map.get_all(VARY).map(HeaderValue::as_bytes);
     if let Some(add) = vary.merge(existing) {
         map.append(VARY, HeaderValue::from_static(add));
-    }
-}
-
-/// The actix name of a response header, without parsing or allocating.
-fn header_name(name: ResponseHeader) -> HeaderName {
-    const ALLOW_PRIVATE_NETWORK: HeaderName =
-        HeaderName::from_static("access-control-allow-private-network");
-    match name {
-        ResponseHeader::AllowOrigin => ACCESS_CONTROL_ALLOW_ORIGIN,
-        ResponseHeader::AllowCredentials => ACCESS_CONTROL_ALLOW_CREDENTIALS,
-        ResponseHeader::AllowMethods => ACCESS_CONTROL_ALLOW_METHODS,
-        ResponseHeader::AllowHeaders => ACCESS_CONTROL_ALLOW_HEADERS,
-        ResponseHeader::MaxAge => ACCESS_CONTROL_MAX_AGE,
-        ResponseHeader::AllowPrivateNetwork => ALLOW_PRIVATE_NETWORK,
-        ResponseHeader::ExposeHeaders => ACCESS_CONTROL_EXPOSE_HEADERS,
-        ResponseHeader::ContentType => CONTENT_TYPE,
-        // `as_str` is a lower-case token for every variant.
-        other => HeaderName::from_static(other.as_str()),
     }
 }
 

@@ -611,23 +611,10 @@ fn evaluate<'a>(policy: &'a Policy, req: &'a Request<'_>) -> Decision<'a> {
 
 /// What the engine reads of a request.
 fn request_parts<'a>(req: &'a Request<'_>) -> RequestParts<'a> {
-    let mut parts = RequestParts::new(req.method().as_str()).with_path(req.uri().path().as_str());
     let headers = req.headers();
-    for value in headers.get("origin") {
-        parts.add_header("origin", value.as_bytes());
-    }
-    if parts.reads_preflight_headers() {
-        for name in [
-            "access-control-request-method",
-            "access-control-request-headers",
-            "access-control-request-private-network",
-        ] {
-            for value in headers.get(name) {
-                parts.add_header(name, value.as_bytes());
-            }
-        }
-    }
-    parts
+    RequestParts::from_http02_lookup(req.method().as_str(), req.uri().path().as_str(), |name| {
+        headers.get(name.as_str()).map(str::as_bytes)
+    })
 }
 
 /// Logs a refusal at debug level.

@@ -327,18 +327,17 @@ where
                 .forward_headers(None),
         )
     });
-    let fixed_not_cors =
-        warp::any().and_then(move || ready(not_cors.clone().ok_or_else(warp::reject::not_found)));
+    // One filter decides a request without `Origin` under a fixed policy:
+    // the headers decided above. Any other request goes on.
+    let fixed_plain =
+        warp::header::optional::<Present>("origin").and_then(move |origin: Option<Present>| {
+            ready(match (origin, &not_cors) {
+                (None, Some(forward)) => Ok(forward.clone()),
+                _ => Err(warp::reject::not_found()),
+            })
+        });
     let plain_source = source.clone();
-    let read_not_cors =
-        warp::method()
-            .and(warp::path::full())
-            .map(move |method: Method, path: FullPath| {
-                let policy = plain_source.load();
-                let request = RequestParts::new(method.as_str()).with_path(path.as_str());
-                Forward(policy.evaluate(&request).forward_headers(None))
-            });
-    let plain = warp::header::optional::<Present>("origin")
+    let read_plain = warp::header::optional::<Present>("origin")
         .and_then(|origin: Option<Present>| {
             ready(match origin {
                 None => Ok(()),
@@ -346,7 +345,68 @@ where
             })
         })
         .untuple_one()
-        .and(fixed_not_cors.or(read_not_cors).unify())
+        .and(warp::method())
+        .and(warp::path::full())
+        .map(move |method: Method, path: FullPath| {
+            let policy = plain_source.load();
+            let request = RequestParts::new(method.as_str()).with_path(path.as_str());
+            Forward(policy.evaluate(&request).forward_headers(None))
+        });
+    let plain = fixed_plain
+        .or(read_plain)
+        .unify()
+        .and(E::into_responses(filter.clone()))
+        .map(|forward: Forward, response| forward.apply(response));
+
+    // A CORS request under a fixed policy without routes, and no lookup:
+    // the method and the headers (every line of each: two `Origin` lines
+    // are refused, and only the map shows them) are all the engine reads.
+    let quick = fixed.filter(|_| !D::ASKS);
+    // Which requests the wrapper answers itself: preflights, and, with
+    // `block_disallowed_origins`, refused actual requests.
+    let answers_actual = quick.as_ref().is_some_and(answers_actual_requests);
+    let answering_policy = quick.clone();
+    let quick_answered = warp::method()
+        .and_then(move |method: Method| {
+            ready(match &answering_policy {
+                Some(policy) if method == Method::OPTIONS || answers_actual => {
+                    Ok((policy.clone(), method))
+                }
+                _ => Err(warp::reject::not_found()),
+            })
+        })
+        .untuple_one()
+        .and(warp::header::headers_cloned())
+        .and_then(|policy: Policy, method: Method, headers: HeaderMap| {
+            let request = RequestParts::from_http_headers(&method, "", &headers);
+            let decision = policy.evaluate(&request);
+            let response = decision.to_http_response_sharing(&headers, |text| text);
+            if response.is_some() {
+                log_refusal(&decision, &method);
+            }
+            ready(
+                response
+                    .map(Reply::into_response)
+                    .ok_or_else(warp::reject::not_found),
+            )
+        });
+    let forwarding_policy = quick;
+    let quick_forwarded = warp::method()
+        .and(warp::header::headers_cloned())
+        .and_then(move |method: Method, headers: HeaderMap| {
+            let Some(policy) = &forwarding_policy else {
+                return ready(Err(warp::reject::not_found()));
+            };
+            let request = RequestParts::from_http_headers(&method, "", &headers);
+            let decision = policy.evaluate(&request);
+            log_refusal(&decision, &method);
+            let forward = decision.forward_headers(headers.get(http::header::ORIGIN));
+            ready(
+                forward
+                    .map(|headers| Forward(Some(headers)))
+                    .ok_or_else(warp::reject::not_found),
+            )
+        })
         .and(E::into_responses(filter.clone()))
         .map(|forward: Forward, response| forward.apply(response));
 
@@ -360,17 +420,14 @@ where
         .and(warp::header::headers_cloned().map(Some))
         .map(Incoming::new);
     // Which requests the wrapper answers before running the filter:
-    // preflights, and, for a fixed policy that blocks disallowed origins,
-    // any CORS request (which it then decides twice if allowed). Any other
-    // refusal to answer is found by `forwarded` and carried out of it as
-    // a rejection.
-    let answers_actual = !D::ASKS && fixed.as_ref().is_some_and(answers_actual_requests);
+    // preflights. Any other answer is found by `forwarded` and carried
+    // out of it as a rejection.
     let answerable = warp::method()
         .and(present("origin"))
         .and(present("access-control-request-method"))
         .and_then(move |method: Method, origin, request_method| {
             let preflight = method == Method::OPTIONS && origin && request_method;
-            ready(if preflight || (origin && answers_actual) {
+            ready(if preflight {
                 Ok(())
             } else {
                 Err(warp::reject::not_found())
@@ -392,7 +449,22 @@ where
         .and(E::into_responses(filter))
         .map(|forward: Forward, response| forward.apply(response))
         .or_else(answered_later);
-    plain.or(answered).unify().or(forwarded).unify()
+    plain
+        .or(quick_answered)
+        .unify()
+        .or(quick_forwarded)
+        .unify()
+        .or(answered)
+        .unify()
+        .or(forwarded)
+        .unify()
+}
+
+/// Logs a refusal at debug level.
+fn log_refusal(decision: &Decision<'_>, method: &Method) {
+    if let Some(refusal) = decision.refusal() {
+        tracing::debug!(%refusal, method = %method, "CORS request refused");
+    }
 }
 
 /// Whether `policy` answers some actual (not preflight) requests itself:
