@@ -327,8 +327,20 @@ where
                 .forward_headers(None),
         )
     });
-    // One filter decides a request without `Origin` under a fixed policy:
-    // the headers decided above. Any other request goes on.
+    // A fixed policy without routes, and no lookup: the wrapper decides
+    // from the method and the headers alone, the policy read once, here.
+    let quick = fixed.filter(|_| !D::ASKS);
+    // Which requests the wrapper answers itself: preflights, and, with
+    // `block_disallowed_origins`, refused actual requests.
+    let answers_actual = quick.as_ref().is_some_and(answers_actual_requests);
+    let is_quick = quick.is_some();
+
+    // The common path, for a fixed policy: one filter decides a request
+    // without `Origin` (the headers decided above); a CORS request that
+    // the wrapper does not answer is decided from the method and one
+    // header map (every line of each header: two `Origin` lines are
+    // refused, and only the map shows them). Both then run the wrapped
+    // filter.
     let fixed_plain =
         warp::header::optional::<Present>("origin").and_then(move |origin: Option<Present>| {
             ready(match (origin, &not_cors) {
@@ -336,36 +348,38 @@ where
                 _ => Err(warp::reject::not_found()),
             })
         });
-    let plain_source = source.clone();
-    let read_plain = warp::header::optional::<Present>("origin")
-        .and_then(|origin: Option<Present>| {
-            ready(match origin {
-                None => Ok(()),
-                Some(Present) => Err(warp::reject::not_found()),
+    let forwarding_policy = quick.clone();
+    let quick_cors = warp::method()
+        .and_then(move |method: Method| {
+            let forwards = is_quick && method != Method::OPTIONS && !answers_actual;
+            ready(if forwards {
+                Ok(method)
+            } else {
+                Err(warp::reject::not_found())
             })
         })
-        .untuple_one()
-        .and(warp::method())
-        .and(warp::path::full())
-        .map(move |method: Method, path: FullPath| {
-            let policy = plain_source.load();
-            let request = RequestParts::new(method.as_str()).with_path(path.as_str());
-            Forward(policy.evaluate(&request).forward_headers(None))
+        .and(warp::header::headers_cloned())
+        .and_then(move |method: Method, headers: HeaderMap| {
+            let forward = forwarding_policy.as_ref().and_then(|policy| {
+                let request = RequestParts::from_http_headers(&method, "", &headers);
+                let decision = policy.evaluate(&request);
+                log_refusal(&decision, &method);
+                decision.forward_headers(headers.get(http::header::ORIGIN))
+            });
+            ready(
+                forward
+                    .map(|headers| Forward(Some(headers)))
+                    .ok_or_else(warp::reject::not_found),
+            )
         });
-    let plain = fixed_plain
-        .or(read_plain)
+    let fast = fixed_plain
+        .or(quick_cors)
         .unify()
         .and(E::into_responses(filter.clone()))
         .map(|forward: Forward, response| forward.apply(response));
 
-    // A CORS request under a fixed policy without routes, and no lookup:
-    // the method and the headers (every line of each: two `Origin` lines
-    // are refused, and only the map shows them) are all the engine reads.
-    let quick = fixed.filter(|_| !D::ASKS);
-    // Which requests the wrapper answers itself: preflights, and, with
-    // `block_disallowed_origins`, refused actual requests.
-    let answers_actual = quick.as_ref().is_some_and(answers_actual_requests);
-    let answering_policy = quick.clone();
+    // What the wrapper answers itself under a fixed policy.
+    let answering_policy = quick;
     let quick_answered = warp::method()
         .and_then(move |method: Method| {
             ready(match &answering_policy {
@@ -390,22 +404,26 @@ where
                     .ok_or_else(warp::reject::not_found),
             )
         });
-    let forwarding_policy = quick;
-    let quick_forwarded = warp::method()
-        .and(warp::header::headers_cloned())
-        .and_then(move |method: Method, headers: HeaderMap| {
-            let Some(policy) = &forwarding_policy else {
-                return ready(Err(warp::reject::not_found()));
-            };
-            let request = RequestParts::from_http_headers(&method, "", &headers);
-            let decision = policy.evaluate(&request);
-            log_refusal(&decision, &method);
-            let forward = decision.forward_headers(headers.get(http::header::ORIGIN));
-            ready(
-                forward
-                    .map(|headers| Forward(Some(headers)))
-                    .ok_or_else(warp::reject::not_found),
-            )
+
+    // Any other policy (shared, with routes, with a lookup), and the rare
+    // requests the paths above hand on (an `OPTIONS` request from an
+    // origin that is not a preflight): the policy and the path are read
+    // per request.
+    let plain_source = source.clone();
+    let plain = warp::header::optional::<Present>("origin")
+        .and_then(|origin: Option<Present>| {
+            ready(match origin {
+                None => Ok(()),
+                Some(Present) => Err(warp::reject::not_found()),
+            })
+        })
+        .untuple_one()
+        .and(warp::method())
+        .and(warp::path::full())
+        .map(move |method: Method, path: FullPath| {
+            let policy = plain_source.load();
+            let request = RequestParts::new(method.as_str()).with_path(path.as_str());
+            Forward(policy.evaluate(&request).forward_headers(None))
         })
         .and(E::into_responses(filter.clone()))
         .map(|forward: Forward, response| forward.apply(response));
@@ -449,15 +467,10 @@ where
         .and(E::into_responses(filter))
         .map(|forward: Forward, response| forward.apply(response))
         .or_else(answered_later);
-    plain
-        .or(quick_answered)
-        .unify()
-        .or(quick_forwarded)
-        .unify()
-        .or(answered)
-        .unify()
-        .or(forwarded)
-        .unify()
+    // Nested to the right, so that the common path's response passes
+    // through as few combinators as possible.
+    let general = plain.or(answered).unify().or(forwarded).unify();
+    fast.or(quick_answered.or(general).unify()).unify()
 }
 
 /// Logs a refusal at debug level.
