@@ -376,7 +376,11 @@ fn block(f: &mut fmt::Formatter<'_>, label: &str, text: &str) -> fmt::Result {
         lines.next().unwrap_or("")
     )?;
     for line in lines {
-        writeln!(f, "            {line}")?;
+        if line.is_empty() {
+            writeln!(f)?;
+        } else {
+            writeln!(f, "            {line}")?;
+        }
     }
     Ok(())
 }
