@@ -144,6 +144,11 @@
 
 mod kit;
 
+// The README's example runs as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use kit::{Failure, Observed, Report, Setup, check, run, run_sync};
 
 use cors_core::{OriginLookup, Policy};
