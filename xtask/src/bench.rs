@@ -10,12 +10,18 @@
 //!    allowlist size, with 0, 1 and 1,000 routes, and through a
 //!    `SharedPolicy` or `PolicySource` against a plain `Policy`;
 //! 3. the criterion bench `frameworks`: each adapter, the crate it
-//!    replaces, and no CORS at all, in process.
+//!    replaces, and no CORS at all, in process; `--runs N` times (3 by
+//!    default), each run's results read before the next.
 //!
 //! Times are criterion's median point estimates, read from
 //! `target/criterion/<group>/<function>/<parameter>/new/estimates.json`.
-//! The report compares numbers from this one run only: the results of
-//! earlier runs are removed first.
+//! Each framework cell shows the median of its runs; each ratio is the
+//! median of the runs' ratios (each run's variants ran one right after the
+//! other), with the lowest and highest run beside it. The report compares
+//! numbers from this invocation only: the results of earlier runs are
+//! removed first. The end-to-end section of an existing `BENCHMARKS.md`
+//! (written by `cargo xtask bench --e2e`, see [`crate::bench::e2e`]) is
+//! kept.
 
 use std::collections::BTreeMap;
 use std::env;
@@ -101,18 +107,76 @@ const MEASUREMENT_SECONDS: &str = "3";
 const MEASURABLE_SHARE: f64 = 0.02;
 const MEASURABLE_NS: f64 = 50.0;
 
-/// Runs everything and writes `BENCHMARKS.md`.
+/// How many times the framework bench runs by default.
+const DEFAULT_RUNS: usize = 3;
+
+/// The criterion groups of the framework bench.
+const FRAMEWORK_GROUPS: [&str; 4] = ["axum", "actix", "rocket", "warp"];
+
+/// The heading of the end-to-end section, which `--e2e` writes and the
+/// in-process run keeps.
+pub(crate) const E2E_HEADING: &str = "## End to end, over real sockets";
+
+/// `cargo xtask bench [--runs N] [--e2e [--seconds S] [--rounds R]]`.
+#[derive(Debug, PartialEq)]
+struct Options {
+    runs: usize,
+    e2e: Option<e2e::Options>,
+}
+
+impl Options {
+    fn parse(args: &[String]) -> Result<Options, String> {
+        let mut options = Options {
+            runs: DEFAULT_RUNS,
+            e2e: None,
+        };
+        let mut e2e = e2e::Options::default();
+        let mut wants_e2e = false;
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            let mut number = |name: &str| -> Result<u64, String> {
+                args.next()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| format!("{name} takes a positive number"))
+            };
+            match arg.as_str() {
+                "--runs" => options.runs = usize::try_from(number("--runs")?).unwrap_or(1),
+                "--e2e" => wants_e2e = true,
+                "--seconds" => e2e.seconds = number("--seconds")?,
+                "--rounds" => e2e.rounds = usize::try_from(number("--rounds")?).unwrap_or(1),
+                other => return Err(format!("bench: unknown option {other}")),
+            }
+        }
+        if wants_e2e {
+            options.e2e = Some(e2e);
+        }
+        Ok(options)
+    }
+}
+
+/// Runs everything and writes `BENCHMARKS.md`; with `--e2e`, the
+/// end-to-end comparison only, written into its section.
 pub fn run() -> Result<(), String> {
+    let args: Vec<String> = env::args().skip(2).collect();
+    let options = Options::parse(&args)?;
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    if let Some(e2e) = &options.e2e {
+        return e2e::run(&root, e2e);
+    }
     let target = env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
     let criterion = target.join("criterion");
-    for group in ["evaluate", "axum", "actix", "rocket", "warp"] {
-        let dir = criterion.join(group);
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir)
-                .map_err(|e| format!("removing {}: {e}", dir.display()))?;
+    let remove = |groups: &[&str]| -> Result<(), String> {
+        for group in groups {
+            let dir = criterion.join(group);
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir)
+                    .map_err(|e| format!("removing {}: {e}", dir.display()))?;
+            }
         }
-    }
+        Ok(())
+    };
+    remove(&["evaluate"])?;
 
     let load_before = load_average();
     let allocations = cargo_stdout(&["bench", "-p", "cors-benches", "--bench", "allocations"])?;
@@ -123,15 +187,22 @@ pub fn run() -> Result<(), String> {
         MEASUREMENT_SECONDS,
         "--noplot",
     ];
-    for bench in ["engine", "frameworks"] {
-        let mut args = vec!["bench", "-p", "cors-benches", "--bench", bench, "--"];
+    let bench = |name: &str| {
+        let mut args = vec!["bench", "-p", "cors-benches", "--bench", name, "--"];
         args.extend(criterion_args);
-        cargo_stdout(&args)?;
+        cargo_stdout(&args).map(drop)
+    };
+    bench("engine")?;
+    let mut times = Times::read(&criterion, &["evaluate"])?;
+    for run in 1..=options.runs {
+        println!("\n==> framework bench, run {run} of {}", options.runs);
+        remove(&FRAMEWORK_GROUPS)?;
+        bench("frameworks")?;
+        times.add_run(Times::read(&criterion, &FRAMEWORK_GROUPS)?);
     }
     let load_after = load_average();
 
     let records = Records::parse(&allocations);
-    let times = Times::read(&criterion)?;
     let machine = Machine {
         cpu: cpu_model(),
         cores: core_count(),
@@ -140,8 +211,16 @@ pub fn run() -> Result<(), String> {
         load_before,
         load_after,
     };
-    let report = report(&records, &times, &machine);
+    let mut report = report(&records, &times, &machine);
     let path = root.join("BENCHMARKS.md");
+    // The end-to-end section comes from `--e2e`, on its own schedule.
+    if let Some(section) = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|old| e2e::section(&old).map(str::to_owned))
+    {
+        report.push('\n');
+        report.push_str(&section);
+    }
     std::fs::write(&path, &report).map_err(|e| format!("writing {}: {e}", path.display()))?;
     println!("\n{report}");
     println!("xtask bench: wrote BENCHMARKS.md");
@@ -274,13 +353,19 @@ impl Records {
     }
 }
 
-/// criterion's median estimates, in nanoseconds, by `group/function/parameter`.
-struct Times(BTreeMap<String, f64>);
+/// criterion's median estimates, in nanoseconds, by
+/// `group/function/parameter`: the engine's from one run, the frameworks'
+/// from each run of the framework bench.
+#[derive(Default)]
+struct Times {
+    once: BTreeMap<String, f64>,
+    runs: Vec<BTreeMap<String, f64>>,
+}
 
 impl Times {
-    fn read(criterion: &Path) -> Result<Times, String> {
+    /// The estimates of `groups` in criterion's directory.
+    fn read(criterion: &Path, groups: &[&str]) -> Result<Times, String> {
         let mut times = BTreeMap::new();
-        let groups = ["evaluate", "axum", "actix", "rocket", "warp"];
         for group in groups {
             let dir = criterion.join(group);
             for function in read_dir(&dir)? {
@@ -298,14 +383,88 @@ impl Times {
                 }
             }
         }
-        Ok(Times(times))
+        Ok(Times {
+            once: times,
+            runs: Vec::new(),
+        })
     }
 
-    fn get(&self, group: &str, function: &str, parameter: &str) -> Option<f64> {
-        self.0
-            .get(&format!("{group}/{function}/{parameter}"))
-            .copied()
+    /// Adds one run of the framework bench.
+    fn add_run(&mut self, run: Times) {
+        self.runs.push(run.once);
     }
+
+    /// One cell: the engine's estimate, or the median of the runs'.
+    fn get(&self, group: &str, function: &str, parameter: &str) -> Option<f64> {
+        let key = format!("{group}/{function}/{parameter}");
+        if let Some(&time) = self.once.get(&key) {
+            return Some(time);
+        }
+        median(
+            self.runs
+                .iter()
+                .filter_map(|run| run.get(&key).copied())
+                .collect(),
+        )
+    }
+
+    /// `a / b` for two variants of one scenario: the median of the runs'
+    /// ratios, the lowest and the highest.
+    fn ratio(&self, framework: &str, scenario: &str, a: &str, b: &str) -> Option<Spread> {
+        let ratios: Vec<f64> = self
+            .runs
+            .iter()
+            .filter_map(|run| {
+                let a = run.get(&format!("{framework}/{scenario}/{a}"))?;
+                let b = run.get(&format!("{framework}/{scenario}/{b}"))?;
+                Some(a / b)
+            })
+            .collect();
+        let low = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = ratios.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let runs = ratios.len();
+        Some(Spread {
+            median: median(ratios)?,
+            low,
+            high,
+            runs,
+        })
+    }
+}
+
+/// A ratio over several runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Spread {
+    median: f64,
+    low: f64,
+    high: f64,
+    runs: usize,
+}
+
+impl Spread {
+    /// `0.95 ✓ (0.93–0.97)`: the median, marked against `limit`, and the
+    /// range when there was more than one run.
+    fn show(self, limit: f64) -> String {
+        let mut shown = format!("{:.2} {}", self.median, mark(self.median <= limit));
+        if self.runs > 1 {
+            let _ = write!(shown, " ({:.2}–{:.2})", self.low, self.high);
+        }
+        shown
+    }
+}
+
+/// The median of `values` (the mean of the middle two for an even count).
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    Some(if values.len() % 2 == 1 {
+        values[middle]
+    } else {
+        (values[middle - 1] + values[middle]) / 2.0
+    })
 }
 
 /// The names in a directory (none when it does not exist).
@@ -365,9 +524,12 @@ fn report(records: &Records, times: &Times, machine: &Machine) -> String {
         "# Benchmarks
 
 Written by `cargo xtask bench` on {date}; every number below comes from
-that one run on one machine. Times are criterion's **median** point
+that invocation on one machine. Times are criterion's **median** point
 estimates for one request (or one `evaluate` call), {WARM_UP_SECONDS} s warm-up
-and {MEASUREMENT_SECONDS} s measurement per benchmark; allocations are counted per
+and {MEASUREMENT_SECONDS} s measurement per benchmark; the framework bench ran
+{runs} times: a framework cell shows the median of its runs, a total ratio
+the median of the runs' ratios with the lowest and highest in parentheses.
+Allocations are counted per
 request by a counting global allocator (the `allocations` bench, all
 runtimes single-threaded), averaged over 500 requests after 50 of warm-up.
 
@@ -379,11 +541,13 @@ runtimes single-threaded), averaged over 500 requests after 50 of warm-up.
   (other work on the machine makes times noisier, not the ratios unfair:
   each scenario's three variants run one right after the other)
 
-To reproduce: `cargo xtask bench` (about 10 minutes on 2 cores). The
+To reproduce: `cargo xtask bench` (about 20 minutes on 2 cores with the
+default three runs of the framework bench; `--runs N` to change it). The
 benchmarks live in `benches/` (package `cors-benches`): `engine`,
 `frameworks` (criterion) and `allocations`.
 ",
         date = machine.date,
+        runs = times.runs.len(),
         cpu = machine.cpu,
         cores = machine.cores,
         rustc = machine.rustc,
@@ -431,7 +595,15 @@ would have. Allocations: baseline / ours / peer.
                 continue;
             };
             let (ours_cost, peer_cost) = (ours - base, peer - base);
-            let total_ratio = ours / peer;
+            let total = times
+                .ratio(framework, scenario, "ours", "peer")
+                .unwrap_or(Spread {
+                    median: ours / peer,
+                    low: ours / peer,
+                    high: ours / peer,
+                    runs: 1,
+                });
+            let total_ratio = total.median;
             checked += 1;
             if total_ratio > 1.0 {
                 misses.push(Miss(format!(
@@ -478,16 +650,19 @@ would have. Allocations: baseline / ours / peer.
             };
             let _ = writeln!(
                 out,
-                "| {scenario} | {} | {} | {} | {} | {} | {total_ratio:.2} {} | {cost_ratio} | {allocations} |",
+                "| {scenario} | {} | {} | {} | {} | {} | {} | {cost_ratio} | {allocations} |",
                 duration(base),
                 duration(ours),
                 duration(peer),
                 duration(ours_cost),
                 duration(peer_cost),
-                mark(total_ratio <= 1.0),
+                total.show(1.0),
             );
         }
         out.push('\n');
+        if framework == "warp" {
+            floor_table(&mut out, records, times, &mut misses, &mut checked);
+        }
     }
 
     out.push_str(
@@ -608,6 +783,68 @@ subdomain the last pattern's.
     out
 }
 
+/// How far above the floor this project's warp adapter may be.
+const FLOOR_LIMIT: f64 = 1.10;
+
+/// warp's floor: the cheapest wrapper its public API allows, against ours.
+fn floor_table(
+    out: &mut String,
+    records: &Records,
+    times: &Times,
+    misses: &mut Vec<Miss>,
+    checked: &mut usize,
+) {
+    let _ = writeln!(
+        out,
+        "#### warp: the floor of its public API
+
+warp lends a request's headers only to its own filters: `warp::cors()`
+reads them in place, while a wrapper outside warp gets each header through
+a filter that copies it (`warp::header::*`), and must turn a rejection into
+a response itself to put a header on it. The **floor**
+(`cors_benches::apps::warp::floor`) does only that: it reads `Origin` and
+sets one header on the reply or on the response made from a rejection, with
+no policy. Ratios are ours/floor; target: at most {FLOOR_LIMIT:.2}.
+Allocations: floor / ours.
+
+| scenario | floor | ours | ours/floor | floor/peer | allocations |
+|---|---:|---:|---:|---:|---:|"
+    );
+    for (scenario, _) in SCENARIOS {
+        let t = |variant| times.get("warp", scenario, variant);
+        let (Some(floor), Some(ours)) = (t("floor"), t("ours")) else {
+            let _ = writeln!(out, "| {scenario} | (not measured) |||||");
+            continue;
+        };
+        let Some(ratio) = times.ratio("warp", scenario, "ours", "floor") else {
+            continue;
+        };
+        *checked += 1;
+        if ratio.median > FLOOR_LIMIT {
+            misses.push(Miss(format!(
+                "warp {scenario}: ours/floor {:.2} > {FLOOR_LIMIT:.2}",
+                ratio.median
+            )));
+        }
+        let floor_peer = times
+            .ratio("warp", scenario, "floor", "peer")
+            .map_or("?".to_owned(), |r| format!("{:.2}", r.median));
+        let a = |variant| records.allocations("warp", scenario, variant);
+        let allocations = match (a("floor"), a("ours")) {
+            (Some(f), Some(o)) => format!("{} / {}", count(f.0), count(o.0)),
+            _ => "?".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "| {scenario} | {} | {} | {} | {floor_peer} | {allocations} |",
+            duration(floor),
+            duration(ours),
+            ratio.show(FLOOR_LIMIT),
+        );
+    }
+    out.push('\n');
+}
+
 /// The engine's route and shared-policy rows: reported, not targets.
 fn engine_routes_and_loads(out: &mut String, times: &Times) {
     let _ = writeln!(
@@ -676,6 +913,421 @@ route, lookup and shared-policy path (after a thread's first
     );
 }
 
+/// `cargo xtask bench --e2e`: the release `cors-demo` against the same
+/// `/echo` served with the peer crate (`peer-demo`, in `cors-benches`),
+/// over real sockets on 127.0.0.1, measured with `wrk`: every request kind,
+/// every framework, the two servers alternating (ours first in odd rounds,
+/// the peer first in even ones), both configured to the benchmark policy.
+/// Writes its section of `BENCHMARKS.md`, keeping the rest.
+pub(crate) mod e2e {
+    use std::fmt::Write as _;
+    use std::io::{Read, Write};
+    use std::net::{SocketAddr, TcpListener, TcpStream};
+    use std::path::{Path, PathBuf};
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    use super::{E2E_HEADING, FRAMEWORKS, cargo_stdout, command_line, load_average, mark, median};
+
+    /// How long and how often each pair is measured.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(crate) struct Options {
+        /// Seconds per `wrk` run.
+        pub(crate) seconds: u64,
+        /// Runs of each server per request kind.
+        pub(crate) rounds: usize,
+    }
+
+    impl Default for Options {
+        fn default() -> Self {
+            Options {
+                seconds: 5,
+                rounds: 3,
+            }
+        }
+    }
+
+    /// The policy both servers apply: the framework bench's.
+    const POLICY: &str = r#"allow_origins = ["https://app0.example.com"]
+allow_methods = ["GET", "POST", "PUT", "DELETE"]
+allow_headers = ["authorization", "x-request-id", "x-api-key"]
+expose_headers = ["x-request-id"]
+allow_credentials = true
+max_age = 600
+"#;
+
+    /// A request kind: name, method, headers, and what the answer shows
+    /// (status class, whether `Access-Control-Allow-Origin` is present) for
+    /// ours; the peer's answer is only required to be an HTTP answer.
+    struct Kind {
+        name: &'static str,
+        method: &'static str,
+        headers: &'static [(&'static str, &'static str)],
+        ours_status: u16,
+        ours_allows: bool,
+    }
+
+    const KINDS: [Kind; 5] = [
+        Kind {
+            name: "non_cors",
+            method: "GET",
+            headers: &[],
+            ours_status: 200,
+            ours_allows: false,
+        },
+        Kind {
+            name: "actual_allowed",
+            method: "GET",
+            headers: &[("Origin", "https://app0.example.com")],
+            ours_status: 200,
+            ours_allows: true,
+        },
+        Kind {
+            name: "actual_refused",
+            method: "GET",
+            headers: &[("Origin", "https://evil.example")],
+            ours_status: 200,
+            ours_allows: false,
+        },
+        Kind {
+            name: "preflight_allowed",
+            method: "OPTIONS",
+            headers: &[
+                ("Origin", "https://app0.example.com"),
+                ("Access-Control-Request-Method", "PUT"),
+                (
+                    "Access-Control-Request-Headers",
+                    "authorization,x-request-id,x-api-key",
+                ),
+            ],
+            ours_status: 204,
+            ours_allows: true,
+        },
+        Kind {
+            name: "preflight_refused",
+            method: "OPTIONS",
+            headers: &[
+                ("Origin", "https://app0.example.com"),
+                ("Access-Control-Request-Method", "PATCH"),
+            ],
+            ours_status: 403,
+            ours_allows: false,
+        },
+    ];
+
+    /// A server this command started, killed when dropped.
+    struct Server {
+        child: Child,
+        address: SocketAddr,
+    }
+
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    /// A free port on 127.0.0.1, released for the server to bind.
+    fn free_address() -> Result<SocketAddr, String> {
+        let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))?;
+        listener.local_addr().map_err(|e| format!("bind: {e}"))
+    }
+
+    /// Starts `program` with `args` and waits until `address` accepts.
+    fn start(program: &Path, args: &[String], address: SocketAddr) -> Result<Server, String> {
+        let child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("{}: {e}", program.display()))?;
+        let mut server = Server { child, address };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if TcpStream::connect(address).is_ok() {
+                return Ok(server);
+            }
+            if let Ok(Some(status)) = server.child.try_wait() {
+                return Err(format!("{} exited: {status}", program.display()));
+            }
+            if Instant::now() > deadline {
+                return Err(format!("{} never listened on {address}", program.display()));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// One request over a fresh connection: the status and the header
+    /// names (lower case).
+    fn ask(address: SocketAddr, kind: &Kind) -> Result<(u16, Vec<String>), String> {
+        let mut stream = TcpStream::connect(address).map_err(|e| e.to_string())?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .map_err(|e| e.to_string())?;
+        let mut request = format!(
+            "{} /echo HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n",
+            kind.method
+        );
+        for (name, value) in kind.headers {
+            let _ = write!(request, "{name}: {value}\r\n");
+        }
+        request.push_str("\r\n");
+        stream
+            .write_all(request.as_bytes())
+            .map_err(|e| e.to_string())?;
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        let answer = String::from_utf8_lossy(&answer);
+        let head = answer.split("\r\n\r\n").next().unwrap_or_default();
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .and_then(|line| line.split(' ').nth(1))
+            .and_then(|code| code.parse().ok())
+            .ok_or_else(|| format!("no HTTP answer from {address}"))?;
+        let names = lines
+            .filter_map(|line| line.split_once(':'))
+            .map(|(name, _)| name.trim().to_ascii_lowercase())
+            .collect();
+        Ok((status, names))
+    }
+
+    /// `wrk`'s requests per second for `kind` against `address`.
+    fn wrk(address: SocketAddr, script: &Path, seconds: u64) -> Result<f64, String> {
+        let url = format!("http://{address}/echo");
+        let duration = format!("{seconds}s");
+        let script = script.display().to_string();
+        let args = ["-t1", "-c16", "-d", &duration, "-s", &script, &url];
+        let output = Command::new("wrk")
+            .args(args)
+            .output()
+            .map_err(|e| format!("wrk: {e} (install it: apt-get install wrk)"))?;
+        let text = String::from_utf8_lossy(&output.stdout);
+        if !output.status.success() {
+            return Err(format!("wrk {}: {text}", args.join(" ")));
+        }
+        if text.contains("Socket errors") {
+            return Err(format!("wrk {}: socket errors:\n{text}", args.join(" ")));
+        }
+        text.lines()
+            .find_map(|line| line.strip_prefix("Requests/sec:"))
+            .and_then(|value| value.trim().parse().ok())
+            .ok_or_else(|| format!("wrk {}: no Requests/sec in:\n{text}", args.join(" ")))
+    }
+
+    /// The `wrk` script sending `kind`'s request.
+    fn script(kind: &Kind) -> String {
+        let mut script = format!("wrk.method = \"{}\"\n", kind.method);
+        for (name, value) in kind.headers {
+            let _ = writeln!(script, "wrk.headers[\"{name}\"] = \"{value}\"");
+        }
+        script
+    }
+
+    /// One row of the table.
+    struct Row {
+        framework: &'static str,
+        kind: &'static str,
+        ours: Vec<f64>,
+        peer: Vec<f64>,
+    }
+
+    pub(crate) fn run(root: &Path, options: &Options) -> Result<(), String> {
+        Command::new("wrk")
+            .arg("--version")
+            .output()
+            .map_err(|e| format!("wrk: {e} (install it: apt-get install wrk)"))?;
+        cargo_stdout(&[
+            "build",
+            "--release",
+            "-p",
+            "cors-examples",
+            "--bin",
+            "cors-demo",
+        ])?;
+        cargo_stdout(&[
+            "build",
+            "--release",
+            "-p",
+            "cors-benches",
+            "--bin",
+            "peer-demo",
+        ])?;
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map_or_else(|| root.join("target"), PathBuf::from)
+            .join("release");
+        let scratch = std::env::temp_dir().join(format!("cors-e2e-{}", std::process::id()));
+        std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
+        let result = measure(&target, &scratch, options);
+        let _ = std::fs::remove_dir_all(&scratch);
+        let (rows, load_before, load_after) = result?;
+
+        let section = report(&rows, options, &load_before, &load_after);
+        let path = root.join("BENCHMARKS.md");
+        let old = std::fs::read_to_string(&path).unwrap_or_default();
+        let new = match super::e2e::section(&old) {
+            Some(existing) => old.replacen(existing, &section, 1),
+            None if old.is_empty() => section.clone(),
+            None => format!("{}\n\n{section}", old.trim_end()),
+        };
+        std::fs::write(&path, new).map_err(|e| format!("writing {}: {e}", path.display()))?;
+        println!("\n{section}");
+        println!("xtask bench --e2e: wrote its section of BENCHMARKS.md");
+        Ok(())
+    }
+
+    type Measured = (Vec<Row>, String, String);
+
+    fn measure(target: &Path, scratch: &Path, options: &Options) -> Result<Measured, String> {
+        let policy = scratch.join("policy.toml");
+        std::fs::write(&policy, POLICY).map_err(|e| format!("{}: {e}", policy.display()))?;
+        let mut scripts = Vec::new();
+        for kind in &KINDS {
+            let path = scratch.join(format!("{}.lua", kind.name));
+            std::fs::write(&path, script(kind)).map_err(|e| format!("{}: {e}", path.display()))?;
+            scripts.push(path);
+        }
+        let load_before = load_average();
+        let mut rows = Vec::new();
+        for (framework, _, _) in FRAMEWORKS {
+            let (api, page, peer_address) = (free_address()?, free_address()?, free_address()?);
+            let ours = start(
+                &target.join("cors-demo"),
+                &[
+                    "--framework".into(),
+                    framework.into(),
+                    "--policy".into(),
+                    policy.display().to_string(),
+                    "--listen".into(),
+                    api.to_string(),
+                    "--page-listen".into(),
+                    page.to_string(),
+                ],
+                api,
+            )?;
+            let peer = start(
+                &target.join("peer-demo"),
+                &[framework.into(), peer_address.to_string()],
+                peer_address,
+            )?;
+            for (kind, script) in KINDS.iter().zip(&scripts) {
+                let (status, names) = ask(ours.address, kind)?;
+                let allows = names.iter().any(|n| n == "access-control-allow-origin");
+                let varies = names.iter().any(|n| n == "vary");
+                if status != kind.ours_status || allows != kind.ours_allows || !varies {
+                    return Err(format!(
+                        "{framework} {}: cors-demo answered {status} with {names:?}",
+                        kind.name
+                    ));
+                }
+                ask(peer.address, kind)?;
+                let mut row = Row {
+                    framework,
+                    kind: kind.name,
+                    ours: Vec::new(),
+                    peer: Vec::new(),
+                };
+                for round in 0..options.rounds {
+                    println!("==> {framework} {} round {}", kind.name, round + 1);
+                    let order = if round % 2 == 0 {
+                        [&ours, &peer]
+                    } else {
+                        [&peer, &ours]
+                    };
+                    for server in order {
+                        let rate = wrk(server.address, script, options.seconds)?;
+                        if std::ptr::eq(server, &ours) {
+                            row.ours.push(rate);
+                        } else {
+                            row.peer.push(rate);
+                        }
+                    }
+                }
+                rows.push(row);
+            }
+        }
+        Ok((rows, load_before, load_average()))
+    }
+
+    fn report(rows: &[Row], options: &Options, before: &str, after: &str) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{E2E_HEADING}
+
+Written by `cargo xtask bench --e2e` on {date}; {rustc}; load average
+before: {before}, after: {after}. The release `cors-demo` (this project's
+adapter, `--policy` with the framework bench's policy) against `peer-demo`
+(`cors-benches`: the demo's `/echo`, same answer and runtime, with the
+crate the adapter replaces configured to the same policy), both on
+127.0.0.1, each request kind sent by `wrk -t1 -c16 -d{seconds}s` (keep-alive)
+to `/echo`; {rounds} rounds per kind, the two servers alternating (ours
+first in odd rounds). Requests per second: the median of the rounds;
+ours/peer: the median of the rounds' ratios (lowest–highest). Target: at
+least 1.0. The same request kinds as the in-process scenarios (without the
+1,000-origin allowlist). To reproduce: `cargo xtask bench --e2e`
+(`--seconds S`, `--rounds R`; `wrk` must be installed).
+
+| framework | request | ours (req/s) | peer (req/s) | ours/peer |
+|---|---|---:|---:|---:|",
+            date = command_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+            rustc = command_line("rustc", &["--version"]),
+            seconds = options.seconds,
+            rounds = options.rounds,
+        );
+        let mut misses = Vec::new();
+        for row in rows {
+            let ratios: Vec<f64> = row
+                .ours
+                .iter()
+                .zip(&row.peer)
+                .map(|(ours, peer)| ours / peer)
+                .collect();
+            let low = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+            let high = ratios.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let ratio = median(ratios).unwrap_or(f64::NAN);
+            if ratio.is_nan() || ratio < 1.0 {
+                misses.push(format!(
+                    "{} {}: ours/peer {ratio:.2} < 1.0",
+                    row.framework, row.kind
+                ));
+            }
+            let _ = writeln!(
+                out,
+                "| {} | {} | {:.0} | {:.0} | {ratio:.2} {} ({low:.2}–{high:.2}) |",
+                row.framework,
+                row.kind,
+                median(row.ours.clone()).unwrap_or(f64::NAN),
+                median(row.peer.clone()).unwrap_or(f64::NAN),
+                mark(ratio >= 1.0),
+            );
+        }
+        out.push('\n');
+        if misses.is_empty() {
+            let _ = writeln!(out, "All {} rows at least 1.0.", rows.len());
+        } else {
+            let _ = writeln!(out, "{} of {} rows below 1.0:\n", misses.len(), rows.len());
+            for miss in misses {
+                let _ = writeln!(out, "- {miss}");
+            }
+        }
+        out
+    }
+
+    /// The end-to-end section of a `BENCHMARKS.md`: from its heading to the
+    /// next second-level heading or the end.
+    pub(crate) fn section(text: &str) -> Option<&str> {
+        let start = text.find(E2E_HEADING)?;
+        let rest = &text[start + E2E_HEADING.len()..];
+        let end = rest
+            .find("\n## ")
+            .map_or(text.len(), |i| start + E2E_HEADING.len() + i + 1);
+        Some(&text[start..end])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -719,7 +1371,13 @@ mod tests {
         times.insert("evaluate/load/policy".to_owned(), 40.0);
         times.insert("evaluate/load/shared_policy".to_owned(), 50.0);
         let mut out = String::new();
-        engine_routes_and_loads(&mut out, &Times(times));
+        engine_routes_and_loads(
+            &mut out,
+            &Times {
+                once: times,
+                runs: Vec::new(),
+            },
+        );
         assert!(
             out.contains("| `GET /public/assets/app.js`: the `/public/*` route | 40 ns | 80 ns | 100 ns | 1.25 |"),
             "{out}"
@@ -738,6 +1396,65 @@ mod tests {
             out.contains("| `PolicySource::load()` of a `SharedPolicy` | ? | ? |"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn framework_cells_are_medians_of_runs_and_ratios_medians_of_ratios() {
+        let mut times = Times::default();
+        for (ours, peer) in [(90.0, 100.0), (120.0, 100.0), (100.0, 125.0)] {
+            let mut run = BTreeMap::new();
+            run.insert("warp/non_cors/ours".to_owned(), ours);
+            run.insert("warp/non_cors/peer".to_owned(), peer);
+            times.add_run(Times {
+                once: run,
+                runs: Vec::new(),
+            });
+        }
+        assert_eq!(times.get("warp", "non_cors", "ours"), Some(100.0));
+        assert_eq!(times.get("warp", "non_cors", "peer"), Some(100.0));
+        let ratio = times.ratio("warp", "non_cors", "ours", "peer").unwrap();
+        assert_eq!(ratio.median, 0.9);
+        assert_eq!((ratio.low, ratio.high, ratio.runs), (0.8, 1.2, 3));
+        assert_eq!(ratio.show(1.0), "0.90 ✓ (0.80–1.20)");
+        assert_eq!(times.ratio("warp", "non_cors", "ours", "floor"), None);
+        assert_eq!(median(vec![3.0, 1.0]), Some(2.0));
+        assert_eq!(median(Vec::new()), None);
+    }
+
+    #[test]
+    fn parses_the_options() {
+        let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            Options::parse(&[]).unwrap(),
+            Options {
+                runs: DEFAULT_RUNS,
+                e2e: None
+            }
+        );
+        assert_eq!(Options::parse(&args(&["--runs", "5"])).unwrap().runs, 5);
+        let e2e = Options::parse(&args(&["--e2e", "--seconds", "2", "--rounds", "4"]))
+            .unwrap()
+            .e2e
+            .unwrap();
+        assert_eq!((e2e.seconds, e2e.rounds), (2, 4));
+        assert!(Options::parse(&args(&["--runs", "0"])).is_err());
+        assert!(Options::parse(&args(&["--runs"])).is_err());
+        assert!(Options::parse(&args(&["--fast"])).is_err());
+    }
+
+    #[test]
+    fn finds_the_end_to_end_section() {
+        let text = format!("# B\n\n## Machine\n\nx\n\n{E2E_HEADING}\n\n| a |\n\n## Targets\n\ny\n");
+        assert_eq!(
+            e2e::section(&text),
+            Some(&*format!("{E2E_HEADING}\n\n| a |\n\n"))
+        );
+        let last = format!("# B\n\n{E2E_HEADING}\n\n| a |\n");
+        assert_eq!(
+            e2e::section(&last),
+            Some(&*format!("{E2E_HEADING}\n\n| a |\n"))
+        );
+        assert_eq!(e2e::section("# B\n"), None);
     }
 
     #[test]
