@@ -9,6 +9,7 @@
 
 mod bench;
 mod browser;
+mod publish;
 mod soak;
 
 use std::env;
@@ -19,7 +20,9 @@ use std::process::{Command, ExitCode, Stdio};
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  ci                     format check, clippy, tests (doctests included), docs, bench build
+  ci                     format check, clippy, tests (doctests included), docs, bench build,
+                         packages (built and doctested from the packaged files), MSRV, cargo deny
+  publish-check          the packaging, MSRV and cargo deny steps of ci alone
   browser [--browser chromium|firefox]
                          the end-to-end suite in headless Chromium and Firefox ESR, or one of them
                          (needs chromium, chromedriver, firefox-esr, geckodriver)
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
+        Some("publish-check") => publish::check(),
         Some("browser") => browser::run(),
         Some("bench") => bench::run(),
         Some("soak") => soak::run(&args[1..]),
@@ -114,6 +118,7 @@ fn ci() -> Result<(), String> {
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
     cargo(&["bench", "--workspace", "--no-run"], &[])?;
+    publish::check()?;
     println!("\nxtask ci: all steps passed");
     Ok(())
 }
