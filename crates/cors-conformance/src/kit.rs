@@ -22,7 +22,7 @@ pub struct Setup {
     pub case: &'static str,
     /// The policy the integration must apply.
     pub policy: Policy,
-    /// The kit's origin lookup (see [`lookup`](crate::lookup)).
+    /// The kit's origin lookup (see [`lookup`]).
     pub lookup: OriginLookup,
 }
 
@@ -85,7 +85,7 @@ where
 
 impl Case {
     /// What the application under test is built with for this case: its
-    /// policy and the kit's [`lookup`](crate::lookup).
+    /// policy and the kit's [`lookup`].
     pub fn setup(&self) -> Setup {
         Setup {
             case: self.name,
