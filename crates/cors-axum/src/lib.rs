@@ -989,3 +989,8 @@ mod tests {
         );
     }
 }
+
+// The registry README's examples are compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -41,3 +41,8 @@ pub mod explain;
 pub mod fetch;
 pub mod policy_file;
 pub mod url;
+
+// The registry README's examples are compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -122,3 +122,8 @@ pub use policy::{Policy, PolicyBuilder, RouteMatch};
 pub use request::{MAX_REQUEST_HEADER_LINES, RequestParts};
 pub use route::{PathProblem, is_ambiguous as is_ambiguous_path};
 pub use shared::{PolicyGuard, PolicySource, SharedPolicy};
+
+// The registry README's examples are compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
