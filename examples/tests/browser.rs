@@ -45,8 +45,25 @@
 //! reaching out (updates, telemetry, captive-portal probes). The processes
 //! are the suite's children and are killed when it ends, even on a panic,
 //! and no browser is left running.
+//!
+//! # `cors check` against each judge
+//!
+//! After each `fetch()`, the suite runs `cors check --json` (through
+//! `cors_cli::cli::run`, the command's whole path from its arguments to
+//! its output) with the same URL, origin, method, headers and credentials
+//! mode, and asserts that it reached the browser's verdict: allowed or
+//! blocked, the same readable response headers and status, and the same
+//! requests at the server (preflight or not, `Origin`,
+//! `Access-Control-Request-*`). This runs for the framework scenarios, the
+//! edges, and the peers: small apps built on other crates' CORS
+//! middleware (tower-http's `CorsLayer`, `actix-cors`), configured well and
+//! deliberately badly (see `peers/mod.rs`). Where Chromium and Firefox
+//! differ, `cors check` follows Chromium; in Firefox the suite asserts the
+//! known difference by name ([`Difference`]).
 
 #![forbid(unsafe_code)]
+
+mod peers;
 
 use std::fmt::Write as _;
 use std::fs::File;
@@ -167,6 +184,7 @@ async fn every_framework_and_policy(engine: Engine) {
 
     let mut failures = Vec::new();
     let mut summary = String::new();
+    let mut framework_checks = Agreement::default();
     for framework in FRAMEWORKS {
         let clock = Instant::now();
         let (mut count, failed_before) = (0, failures.len());
@@ -176,10 +194,21 @@ async fn every_framework_and_policy(engine: Engine) {
                 .join(format!("{framework}-{}.toml", case.name.replace(' ', "-")));
             std::fs::write(&policy, &case.toml).expect("writing a policy file");
             let mut api = Api::start(framework, Some(&policy));
-            for scenario in &case.scenarios {
+            for (index, scenario) in case.scenarios.iter().enumerate() {
                 count += 1;
-                if let Err(message) =
-                    run_scenario(engine, &browser.client, &mut api, page_port, scenario).await
+                let repeats = case.scenarios[..index]
+                    .iter()
+                    .any(|earlier| earlier.path == scenario.path && earlier.page == scenario.page);
+                if let Err(message) = run_scenario(
+                    engine,
+                    &browser.client,
+                    &mut api,
+                    page_port,
+                    scenario,
+                    repeats,
+                    &mut framework_checks,
+                )
+                .await
                 {
                     failures.push(format!(
                         "{framework}, policy `{}`, {}: {message}",
@@ -214,13 +243,51 @@ async fn every_framework_and_policy(engine: Engine) {
     let failed_before = failures.len();
     let page_origin = Page::Ip.origin(page_port);
     let raw = RawServer::start(&page_origin).await;
-    let count = run_edges(engine, &browser.client, &raw, &page_origin, &mut failures).await;
+    let mut edge_checks = Agreement::default();
+    let count = run_edges(
+        engine,
+        &browser.client,
+        &raw,
+        &page_origin,
+        &mut edge_checks,
+        &mut failures,
+    )
+    .await;
     let _ = writeln!(
         summary,
         "{name}, edges of the standard (raw server): {} of {count} scenarios as intended ({:.1} s)",
         count - (failures.len() - failed_before),
         clock.elapsed().as_secs_f64(),
     );
+
+    let clock = Instant::now();
+    let failed_before = failures.len();
+    let mut peer_checks = Agreement::default();
+    let count = peers::run(
+        engine,
+        &browser.client,
+        page_port,
+        &mut peer_checks,
+        &mut failures,
+    )
+    .await;
+    let _ = writeln!(
+        summary,
+        "{name}, peers (tower-http CorsLayer, actix-cors): {} of {count} scenarios as intended ({:.1} s)",
+        count - (failures.len() - failed_before),
+        clock.elapsed().as_secs_f64(),
+    );
+    for (part, checks) in [
+        ("framework scenarios", &framework_checks),
+        ("edges", &edge_checks),
+        ("peers", &peer_checks),
+    ] {
+        let _ = writeln!(
+            summary,
+            "{name}, cors check on the {part}: {}",
+            checks.report(engine)
+        );
+    }
     browser.close().await;
     println!(
         "{summary}browser suite in {name}: {:.1} s",
@@ -830,15 +897,20 @@ allow_origins = []
 
 /// Runs one scenario: loads the page from its origin if needed, runs the
 /// `fetch()`, and compares what the page saw and what the server received
-/// with what the scenario expects.
+/// with what the scenario expects; then runs `cors check` for the same
+/// call, unless the scenario `repeats` an earlier one (see below), and
+/// compares it with what the browser did.
 async fn run_scenario(
     engine: Engine,
     client: &Client,
     api: &mut Api,
     page_port: u16,
     scenario: &Scenario,
+    repeats: bool,
+    agreement: &mut Agreement,
 ) -> Result<(), String> {
-    load_page(engine, client, &scenario.page.origin(page_port)).await?;
+    let origin = scenario.page.origin(page_port);
+    load_page(engine, client, &origin).await?;
     let mark = api.mark();
     let url = format!("{}{}", api.url, scenario.path);
     let seen = run_fetch(client, &url, &scenario.init).await?;
@@ -851,6 +923,21 @@ async fn run_scenario(
             "expected the server to receive {:?}, it received {server_saw:?}",
             scenario.server_saw
         ));
+    }
+    // A repeat of an earlier scenario's call is answered (or not) from the
+    // browser's preflight cache: a single `cors check` has no equivalent,
+    // so only the first call of each is compared.
+    if !repeats {
+        let mark = api.mark();
+        let check = cors_check(&url, &origin, &scenario.init).await?;
+        let check_saw = api.requests_since(mark);
+        let mut differences = verdict_differences(&seen, &check);
+        if check_saw != server_saw {
+            differences.push(format!(
+                "cors check sent {check_saw:?}, the browser {server_saw:?}"
+            ));
+        }
+        agreement.count(engine, differences, &mut problems);
     }
     if problems.is_empty() {
         Ok(())
@@ -1044,6 +1131,9 @@ struct Edge {
     /// cache entry of another scenario can answer for it), and what the
     /// raw server answers there.
     route: Route,
+    /// Where `cors check` (which follows Chromium) must differ from
+    /// Firefox on the first `fetch()`, by name; `None`: it agrees with both.
+    difference: Option<Difference>,
     /// Further paths answered for this scenario: redirect targets.
     targets: Vec<Route>,
     /// `fetch()`'s second argument, one per call, in order.
@@ -1087,6 +1177,7 @@ fn edges(page: &str, other: &str) -> Vec<Edge> {
     let edge = |name, route: Route, init, judged| Edge {
         name,
         route,
+        difference: None,
         targets: Vec::new(),
         fetches: vec![init],
         judged,
@@ -1556,6 +1647,7 @@ fn edges(page: &str, other: &str) -> Vec<Edge> {
             Edge {
                 name,
                 route: route(path, None, Answer::new("302 Found", &headers)),
+                difference: None,
                 targets: vec![route(target, None, actual(&[(ACAO, target_acao)]))],
                 fetches: vec![get()],
                 judged,
@@ -1613,6 +1705,7 @@ fn edges(page: &str, other: &str) -> Vec<Edge> {
         Edge {
             name,
             route: route(path, preflight(&headers), actual(&[(ACAO, "*")])),
+            difference: None,
             targets: Vec::new(),
             fetches: vec![json!({ "method": "PUT" }); 2],
             judged,
@@ -1799,6 +1892,7 @@ fn edges(page: &str, other: &str) -> Vec<Edge> {
                     &[(ACAO, "*"), ("Location", &format!("{other}/t-303"))],
                 ),
             ),
+            difference: None,
             targets: vec![route("/t-303", None, actual(&[(ACAO, "*")]))],
             fetches: vec![json!({ "method": "POST", "body": "x" })],
             judged: both(OK, &["POST /r-303", "GET /t-303 origin=null"]),
@@ -1951,6 +2045,7 @@ fn edges(page: &str, other: &str) -> Vec<Edge> {
                 preflight(&[(ACAO, page), (ACAC, "true"), (ACAM, "PUT"), (ACMA, "600")]),
                 actual(&[(ACAO, page), (ACAC, "true")]),
             ),
+            difference: None,
             targets: Vec::new(),
             fetches: vec![
                 json!({ "method": "PUT" }),
@@ -1973,6 +2068,7 @@ fn edges(page: &str, other: &str) -> Vec<Edge> {
                 preflight(&[(ACAO, "*"), (ACAH, "x-a"), (ACMA, "600")]),
                 actual(&[(ACAO, "*")]),
             ),
+            difference: None,
             targets: Vec::new(),
             fetches: vec![
                 header("X-A", "1"),
@@ -1994,6 +2090,7 @@ fn edges(page: &str, other: &str) -> Vec<Edge> {
                 preflight(&[(ACAO, "*"), (ACAM, "PUT"), (ACMA, "0"), (ACMA, "0")]),
                 actual(&[(ACAO, "*")]),
             ),
+            difference: None,
             targets: Vec::new(),
             fetches: vec![json!({ "method": "PUT" }); 2],
             // The standard: one value only, so a failure, so 5 s; Chromium
@@ -2025,6 +2122,7 @@ fn edges(page: &str, other: &str) -> Vec<Edge> {
                 preflight(&[(ACAO, "*"), (ACAM, "PUT"), (ACMA, "600"), (ACMA, "600")]),
                 actual(&[(ACAO, "*")]),
             ),
+            difference: None,
             targets: Vec::new(),
             fetches: vec![json!({ "method": "PUT" }); 2],
             // The standard: one value only, so a failure, so 5 s; Chromium
@@ -2059,6 +2157,7 @@ fn edges(page: &str, other: &str) -> Vec<Edge> {
                     &[(ACAO, "*"), ("Location", &format!("{other}/t-preflighted"))],
                 ),
             ),
+            difference: Some(Difference::PreflightOriginAfterRedirect),
             targets: vec![route(
                 "/t-preflighted",
                 preflight(&[(ACAO, "*"), (ACAM, "PUT")]),
@@ -2102,6 +2201,7 @@ fn edges(page: &str, other: &str) -> Vec<Edge> {
                     ],
                 ),
             ),
+            difference: Some(Difference::PreflightOriginAfterRedirect),
             targets: vec![route(
                 "/t-preflight-page",
                 preflight(&[(ACAO, page), (ACAM, "PUT")]),
@@ -2141,6 +2241,7 @@ fn edges(page: &str, other: &str) -> Vec<Edge> {
                     ],
                 ),
             ),
+            difference: Some(Difference::PreflightOriginAfterRedirect),
             targets: vec![route(
                 "/t-preflight-null",
                 preflight(&[(ACAO, "null"), (ACAM, "PUT")]),
@@ -2183,6 +2284,7 @@ fn edges(page: &str, other: &str) -> Vec<Edge> {
                     ],
                 ),
             ),
+            difference: None,
             targets: vec![route("/t-userinfo", None, actual(&[(ACAO, "*")]))],
             fetches: vec![get()],
             judged: both(Expect::Blocked, &["GET /r-userinfo"]),
@@ -2198,12 +2300,13 @@ async fn run_edges(
     client: &Client,
     raw: &RawServer,
     page_origin: &str,
+    agreement: &mut Agreement,
     failures: &mut Vec<String>,
 ) -> usize {
     let mut count = 0;
     for edge in &raw.edges {
         count += 1;
-        if let Err(message) = run_edge(engine, client, raw, page_origin, edge).await {
+        if let Err(message) = run_edge(engine, client, raw, page_origin, edge, agreement).await {
             failures.push(format!("edge `{}`: {message}", edge.name));
         }
     }
@@ -2232,12 +2335,14 @@ async fn run_edge(
     raw: &RawServer,
     page_origin: &str,
     edge: &Edge,
+    agreement: &mut Agreement,
 ) -> Result<(), String> {
     load_page(engine, client, page_origin).await?;
     let expected = edge.judged.of(engine);
     let mark = raw.log.lock().expect("raw log").len();
     let url = format!("{}{}", raw.url, edge.route.path);
     let mut problems = Vec::new();
+    let mut first = None;
     for (index, init) in edge.fetches.iter().enumerate() {
         let seen = run_fetch(client, &url, init).await?;
         let page = expected
@@ -2252,6 +2357,10 @@ async fn run_edge(
                 .into_iter()
                 .map(|problem| format!("fetch {}: {problem}", index + 1)),
         );
+        if index == 0 {
+            let sent = raw.log.lock().expect("raw log")[mark..].to_vec();
+            first = Some((seen, sent));
+        }
     }
     // The server logs a request before it answers it: every request the
     // browser waited on is in the log by now.
@@ -2261,6 +2370,54 @@ async fn run_edge(
             "expected the server to receive {:?}, it received {server_saw:?}",
             expected.server_saw
         ));
+    }
+
+    // `cors check` for the first `fetch()` only: the later ones of an edge
+    // probe the browser's preflight cache, which one run of the command
+    // has no equivalent of.
+    let (seen, browser_sent) = first.ok_or("an edge without a fetch()")?;
+    let init = &edge.fetches[0];
+    let mark = raw.log.lock().expect("raw log").len();
+    let check = cors_check(&url, page_origin, init).await?;
+    let check_sent: Vec<String> = raw.log.lock().expect("raw log")[mark..].to_vec();
+    match (engine, edge.difference, &edge.judged) {
+        (Engine::Firefox, Some(difference), Judged::Differ { chromium, .. }) => {
+            // `cors check` follows Chromium here: it must reach Chromium's
+            // outcome (verdict and requests), which the edge states, and
+            // not Firefox's.
+            let mut differences = Vec::new();
+            check_verdict(&chromium.pages[0], &check, &mut differences);
+            let chromium_sent: Vec<String> = chromium
+                .server_saw
+                .iter()
+                .map(|line| (*line).to_owned())
+                .collect();
+            if check_sent != chromium_sent {
+                differences.push(format!(
+                    "cors check sent {check_sent:?}, Chromium sends {chromium_sent:?}"
+                ));
+            }
+            if verdict_differences(&seen, &check).is_empty() && check_sent == browser_sent {
+                differences.push(format!(
+                    "the known difference `{}` did not show: Firefox did as cors check",
+                    difference.name()
+                ));
+            }
+            agreement.count_known(difference, differences, &mut problems);
+        }
+        (_, Some(difference), Judged::Both(_)) => problems.push(format!(
+            "the edge names the difference `{}` but states one outcome for both engines",
+            difference.name()
+        )),
+        _ => {
+            let mut differences = verdict_differences(&seen, &check);
+            if check_sent != browser_sent {
+                differences.push(format!(
+                    "cors check sent {check_sent:?}, the browser {browser_sent:?}"
+                ));
+            }
+            agreement.count(engine, differences, &mut problems);
+        }
     }
     if problems.is_empty() {
         Ok(())
@@ -2553,6 +2710,231 @@ async fn demo_page(
         }
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// `cors check` next to the browser
+
+/// A known difference between Chromium and Firefox that `cors check`
+/// (which follows Chromium) cannot share with both, asserted by name in
+/// Firefox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Difference {
+    /// After a cross-origin redirect of a preflighted request, the new
+    /// preflight carries `Origin: null` in Chromium (the tainted origin,
+    /// as the request itself) and the page's origin in Firefox; so a
+    /// target that allows only one of them answers the two differently.
+    PreflightOriginAfterRedirect,
+}
+
+impl Difference {
+    fn name(self) -> &'static str {
+        match self {
+            Difference::PreflightOriginAfterRedirect => {
+                "the Origin of a preflight after a redirect"
+            }
+        }
+    }
+}
+
+/// How often `cors check` reached what the browser did.
+#[derive(Debug, Default)]
+struct Agreement {
+    compared: usize,
+    agreed: usize,
+    /// Calls where `cors check` differs from Firefox as a named
+    /// [`Difference`] says it must, and did exactly that.
+    known: usize,
+    known_asserted: usize,
+}
+
+impl Agreement {
+    /// Counts one comparison; `differences` empty means agreement, else
+    /// they become a problem of the scenario.
+    fn count(&mut self, engine: Engine, differences: Vec<String>, problems: &mut Vec<String>) {
+        self.compared += 1;
+        if differences.is_empty() {
+            self.agreed += 1;
+        } else {
+            problems.push(format!(
+                "cors check disagrees with {}: {}",
+                engine.name(),
+                differences.join("; ")
+            ));
+        }
+    }
+
+    /// Counts one call where the named `difference` applies; `differences`
+    /// empty means `cors check` did what Chromium does and Firefox did not.
+    fn count_known(
+        &mut self,
+        difference: Difference,
+        differences: Vec<String>,
+        problems: &mut Vec<String>,
+    ) {
+        self.known += 1;
+        if differences.is_empty() {
+            self.known_asserted += 1;
+        } else {
+            problems.push(format!(
+                "known difference `{}`: {}",
+                difference.name(),
+                differences.join("; ")
+            ));
+        }
+    }
+
+    fn report(&self, engine: Engine) -> String {
+        let mut text = format!(
+            "agrees with {} in {} of {} calls compared",
+            engine.name(),
+            self.agreed,
+            self.compared
+        );
+        if self.known > 0 {
+            let _ = write!(
+                text,
+                ", and differs as named (follows Chromium) in {} of {} calls",
+                self.known_asserted, self.known
+            );
+        }
+        text
+    }
+}
+
+/// What `cors check --json` says of `fetch(url, init)` from a page at
+/// `origin`: the command's own entry point (`cors_cli::cli::run`, which
+/// parses the same arguments the binary gets and prints the same JSON),
+/// on a blocking thread, as it runs a runtime of its own. Its exit status
+/// must match its verdict (0 allowed, 1 blocked).
+async fn cors_check(url: &str, origin: &str, init: &Value) -> Result<Value, String> {
+    let mut args: Vec<String> = [
+        "check",
+        url,
+        "--origin",
+        origin,
+        "--json",
+        "--timeout",
+        "10",
+    ]
+    .iter()
+    .map(|arg| (*arg).to_owned())
+    .collect();
+    let fields = init
+        .as_object()
+        .ok_or_else(|| format!("fetch()'s init is not an object: {init}"))?;
+    for (field, value) in fields {
+        match (field.as_str(), value) {
+            ("method", Value::String(method)) => {
+                args.extend(["--method".to_owned(), method.clone()]);
+            }
+            ("headers", Value::Object(headers)) => {
+                for (name, value) in headers {
+                    let value = value
+                        .as_str()
+                        .ok_or_else(|| format!("header {name} is not a string: {value}"))?;
+                    args.extend(["-H".to_owned(), format!("{name}: {value}")]);
+                }
+            }
+            ("credentials", Value::String(mode)) if mode == "include" => {
+                args.push("--credentials".to_owned());
+            }
+            // The body changes nothing CORS decides.
+            ("body", _) => {}
+            _ => {
+                return Err(format!(
+                    "no cors check option for fetch()'s {field}: {value}"
+                ));
+            }
+        }
+    }
+    let shown = args.join(" ");
+    let (status, out, err) = tokio::task::spawn_blocking(move || {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let status = cors_cli::cli::run(args, &mut out, &mut err);
+        (status, out, err)
+    })
+    .await
+    .map_err(|e| format!("cors {shown}: {e}"))?;
+    let err = String::from_utf8_lossy(&err);
+    let check: Value = serde_json::from_slice(&out)
+        .map_err(|e| format!("cors {shown} (exit {status}, {err}): not JSON: {e}"))?;
+    let allowed = check["allowed"]
+        .as_bool()
+        .ok_or_else(|| format!("cors {shown}: no `allowed` in {check}"))?;
+    if status != if allowed { 0 } else { 1 } {
+        return Err(format!(
+            "cors {shown}: exit status {status} for allowed = {allowed}"
+        ));
+    }
+    Ok(check)
+}
+
+/// Compares `cors check`'s verdict with `expect`, as [`check_page`] does
+/// what a page saw, except for the body, which the command does not read.
+fn check_verdict(expect: &Expect, check: &Value, problems: &mut Vec<String>) {
+    let mut seen = json!({
+        "blocked": check["allowed"] != json!(true),
+        "status": check["status"],
+        "headers": check["readable_headers"],
+        "error": check["reason"],
+    });
+    if let Expect::Readable {
+        body: Some(body), ..
+    } = expect
+    {
+        seen["body"] = json!(body);
+    }
+    check_page(expect, &seen, problems);
+}
+
+/// Where `cors check`'s verdict differs from what the page saw: allowed
+/// or blocked, and when readable, the status and the readable response
+/// header names (the page's `[...response.headers.keys()]`).
+fn verdict_differences(seen: &Value, check: &Value) -> Vec<String> {
+    let browser_allowed = seen["blocked"] != json!(true);
+    let check_allowed = check["allowed"] == json!(true);
+    if browser_allowed != check_allowed {
+        let word = |allowed| if allowed { "allowed" } else { "blocked" };
+        return vec![format!(
+            "the browser {} it ({}), cors check says {}: {} (code {})",
+            word(browser_allowed),
+            seen["error"].as_str().unwrap_or("readable"),
+            word(check_allowed),
+            check["reason"],
+            check["code"],
+        )];
+    }
+    let mut differences = Vec::new();
+    if browser_allowed {
+        let names = |list: &Value| {
+            let mut names: Vec<String> = list
+                .as_array()
+                .map(|names| {
+                    names
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            names.sort();
+            names
+        };
+        let (page, command) = (names(&seen["headers"]), names(&check["readable_headers"]));
+        if page != command {
+            differences.push(format!(
+                "the page reads the headers {page:?}, cors check says {command:?}"
+            ));
+        }
+        if seen["status"] != check["status"] {
+            differences.push(format!(
+                "the page reads status {}, cors check says {}",
+                seen["status"], check["status"]
+            ));
+        }
+    }
+    differences
 }
 
 // ---------------------------------------------------------------------------
