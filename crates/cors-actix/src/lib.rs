@@ -495,9 +495,8 @@ fn apply(map: &mut HeaderMap, pairs: impl Iterator<Item = (HeaderName, HeaderVal
     for (name, value) in pairs {
         map.append(name, value);
     }
-    let existing = map.get_all(VARY).map(HeaderValue::as_bytes);
-    if let Some(add) = vary.merge(existing) {
-        map.append(VARY, HeaderValue::from_static(add));
+    if let Some(add) = vary.merge_http02(map.get_all(VARY)) {
+        map.append(VARY, add);
     }
 }
 

@@ -182,24 +182,42 @@ impl Decision<'_> {
             ResponseHeader::ExposeHeaders => policy.expose.clone(),
             ResponseHeader::MaxAge => Some(policy.max_age.clone()),
             _ => Some(match value {
-                "*" => HeaderValue::from_static("*"),
-                "true" => HeaderValue::from_static("true"),
-                "null" => HeaderValue::from_static("null"),
-                "text/plain; charset=utf-8" => {
-                    HeaderValue::from_static("text/plain; charset=utf-8")
-                }
+                "*" => fixed::STAR,
+                "true" => fixed::TRUE,
+                "null" => fixed::NULL,
+                "text/plain; charset=utf-8" => fixed::TEXT_PLAIN,
                 // The methods an `Access-Control-Allow-Methods` echoes most.
-                "GET" => HeaderValue::from_static("GET"),
-                "POST" => HeaderValue::from_static("POST"),
-                "PUT" => HeaderValue::from_static("PUT"),
-                "PATCH" => HeaderValue::from_static("PATCH"),
-                "DELETE" => HeaderValue::from_static("DELETE"),
+                "GET" => fixed::GET,
+                "POST" => fixed::POST,
+                "PUT" => fixed::PUT,
+                "PATCH" => fixed::PATCH,
+                "DELETE" => fixed::DELETE,
                 // Request values echoed back were validated (origin, token,
                 // list of tokens), so this conversion cannot fail; one that
                 // did would be left out rather than sent malformed.
                 _ => HeaderValue::from_str(value).ok()?,
             }),
         }
+    }
+}
+
+impl crate::Vary {
+    /// [`Vary::merge`](crate::Vary::merge) for `http` 0.2 values: the
+    /// value to append as a new `Vary` line, given the lines present.
+    ///
+    /// ```
+    /// use cors_core::Vary;
+    ///
+    /// let existing = http02::HeaderValue::from_static("accept-encoding");
+    /// assert_eq!(Vary::ORIGIN.merge_http02([&existing]).unwrap(), "Origin");
+    /// assert!(Vary::ORIGIN.merge_http02([&http02::HeaderValue::from_static("*")]).is_none());
+    /// ```
+    pub fn merge_http02<'v>(
+        self,
+        existing: impl IntoIterator<Item = &'v HeaderValue>,
+    ) -> Option<HeaderValue> {
+        self.merge(existing.into_iter().map(HeaderValue::as_bytes))
+            .map(fixed::vary)
     }
 }
 
@@ -219,5 +237,36 @@ impl ForwardHeaders02 {
     /// The headers to append, and the names to merge into `Vary`.
     pub fn into_parts(self) -> (impl Iterator<Item = (HeaderName, HeaderValue)>, crate::Vary) {
         (self.headers.into_iter().flatten(), self.vary)
+    }
+}
+
+/// The fixed values, built at compile time (`from_static` checks its text
+/// byte by byte when called at run time).
+mod fixed {
+    use super::HeaderValue;
+
+    pub(super) const STAR: HeaderValue = HeaderValue::from_static("*");
+    pub(super) const TRUE: HeaderValue = HeaderValue::from_static("true");
+    pub(super) const NULL: HeaderValue = HeaderValue::from_static("null");
+    pub(super) const TEXT_PLAIN: HeaderValue =
+        HeaderValue::from_static("text/plain; charset=utf-8");
+    pub(super) const GET: HeaderValue = HeaderValue::from_static("GET");
+    pub(super) const POST: HeaderValue = HeaderValue::from_static("POST");
+    pub(super) const PUT: HeaderValue = HeaderValue::from_static("PUT");
+    pub(super) const PATCH: HeaderValue = HeaderValue::from_static("PATCH");
+    pub(super) const DELETE: HeaderValue = HeaderValue::from_static("DELETE");
+    const ORIGIN: &str = "Origin";
+    const PREFLIGHT: &str = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
+
+    /// A value [`Vary::merge`](crate::Vary::merge) gave, as a header
+    /// value: the common ones built at compile time.
+    pub(super) fn vary(names: &'static str) -> HeaderValue {
+        const VARY_ORIGIN: HeaderValue = HeaderValue::from_static(ORIGIN);
+        const VARY_PREFLIGHT: HeaderValue = HeaderValue::from_static(PREFLIGHT);
+        match names {
+            ORIGIN => VARY_ORIGIN,
+            PREFLIGHT => VARY_PREFLIGHT,
+            other => HeaderValue::from_static(other),
+        }
     }
 }
