@@ -177,6 +177,7 @@
 
 #![forbid(unsafe_code)]
 
+use std::cell::Cell;
 use std::future::{Future, Ready, ready};
 use std::pin::Pin;
 use std::rc::Rc;
@@ -185,7 +186,7 @@ use std::task::{Context, Poll};
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, VARY};
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, ORIGIN, VARY};
 use actix_web::{Error, HttpResponse, ResponseError};
 use cors_core::{
     Action, Decision, ForwardHeaders02, OriginLookup, OriginQuery, Policy, PolicyGuard,
@@ -293,7 +294,7 @@ where
     fn call(&self, req: ServiceRequest) -> Self::Future {
         // Read once: everything below uses this one policy.
         let policy = self.source.load();
-        let parts = request_parts(&req);
+        let (parts, origin) = request_parts(&req);
         let decision = match &self.lookup {
             None => policy.evaluate(&parts),
             Some(lookup) => {
@@ -323,7 +324,7 @@ where
             }
         };
         log_refusal(&decision, &req);
-        match Next::from_decision(&decision, &req) {
+        match Next::from_decision(&decision, &req, origin) {
             Next::Respond(response) => CorsFuture {
                 state: State::Ready {
                     response: Some(req.into_response(response).map_into_right_body()),
@@ -353,7 +354,7 @@ where
     B: MessageBody,
 {
     let next = {
-        let parts = request_parts(&req);
+        let (parts, origin) = request_parts(&req);
         // The same policy and request as in `call`, so the same question.
         let asked = policy.evaluate_with_lookup(&parts);
         let decision = match asked.lookup() {
@@ -365,7 +366,7 @@ where
             None => asked,
         };
         log_refusal(&decision, &req);
-        Next::from_decision(&decision, &req)
+        Next::from_decision(&decision, &req, origin)
     };
     match next {
         Next::Respond(response) => Ok(req.into_response(response).map_into_right_body()),
@@ -406,8 +407,12 @@ enum Next {
 }
 
 impl Next {
-    fn from_decision(decision: &Decision<'_>, req: &ServiceRequest) -> Next {
-        let echoed = shared_from(req.headers());
+    fn from_decision(
+        decision: &Decision<'_>,
+        req: &ServiceRequest,
+        origin: Option<&HeaderValue>,
+    ) -> Next {
+        let echoed = shared_from(req.headers(), origin);
         match decision.action() {
             Action::Respond { status, body } => {
                 let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
@@ -430,9 +435,16 @@ impl Next {
 }
 
 /// The request's own value of `name` equal to `value`, shared (a
-/// reference count) rather than copied, for the values a decision echoes.
-fn shared_from(headers: &HeaderMap) -> impl Fn(&HeaderName, &[u8]) -> Option<HeaderValue> + '_ {
+/// reference count) rather than copied, for the values a decision echoes;
+/// `origin` is the request's first `Origin` line, already found.
+fn shared_from<'h>(
+    headers: &'h HeaderMap,
+    origin: Option<&'h HeaderValue>,
+) -> impl Fn(&HeaderName, &[u8]) -> Option<HeaderValue> + 'h {
     move |name, value| {
+        if *name == ORIGIN {
+            return origin.filter(|line| line.as_bytes() == value).cloned();
+        }
         headers
             .get_all(name)
             .find(|line| line.as_bytes() == value)
@@ -454,12 +466,24 @@ fn finish<B>(
     }
 }
 
-/// What the engine reads of a request.
-fn request_parts(req: &ServiceRequest) -> RequestParts<'_> {
+/// What the engine reads of a request, and its first `Origin` line (kept
+/// for the answer, which may echo it, so that it is looked up once).
+fn request_parts(req: &ServiceRequest) -> (RequestParts<'_>, Option<&HeaderValue>) {
     let headers = req.headers();
-    RequestParts::from_http02_lookup(req.method().as_str(), req.path(), |name| {
-        headers.get_all(name).map(HeaderValue::as_bytes)
-    })
+    let origin = Cell::new(None);
+    let parts = RequestParts::from_http02_lookup(req.method().as_str(), req.path(), |name| {
+        let is_origin = *name == ORIGIN;
+        let origin = &origin;
+        headers
+            .get_all(name)
+            .inspect(move |line| {
+                if is_origin && origin.get().is_none() {
+                    origin.set(Some(*line));
+                }
+            })
+            .map(HeaderValue::as_bytes)
+    });
+    (parts, origin.get())
 }
 
 /// A decision's headers for the handler's response, in actix types, so

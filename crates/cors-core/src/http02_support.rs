@@ -160,7 +160,7 @@ impl Decision<'_> {
     /// ```
     pub fn forward_headers_http02(
         &self,
-        request: impl FnMut(&HeaderName, &[u8]) -> Option<HeaderValue>,
+        mut request: impl FnMut(&HeaderName, &[u8]) -> Option<HeaderValue>,
     ) -> Option<ForwardHeaders02> {
         if self.action() != Action::Forward {
             return None;
@@ -169,8 +169,14 @@ impl Decision<'_> {
             headers: Default::default(),
             vary: self.vary(),
         };
-        for (slot, pair) in forward.headers.iter_mut().zip(self.http02_headers(request)) {
-            *slot = Some(pair);
+        for (slot, &(name, value)) in forward.headers.iter_mut().zip(self.headers()) {
+            let echoed = match name {
+                ResponseHeader::AllowOrigin => request(&header::ORIGIN, value.as_bytes()),
+                _ => None,
+            };
+            *slot = echoed
+                .or_else(|| self.http02_value(name, value))
+                .map(|value| (name, value));
         }
         Some(forward)
     }
@@ -229,14 +235,20 @@ const FORWARD_HEADERS: usize = 3;
 /// detached from the request: see [`Decision::forward_headers_http02`].
 #[derive(Debug, Clone)]
 pub struct ForwardHeaders02 {
-    headers: [Option<(HeaderName, HeaderValue)>; FORWARD_HEADERS],
+    // The names as the engine's (one byte), converted when applied: this
+    // travels with the request's future.
+    headers: [Option<(ResponseHeader, HeaderValue)>; FORWARD_HEADERS],
     vary: crate::Vary,
 }
 
 impl ForwardHeaders02 {
     /// The headers to append, and the names to merge into `Vary`.
     pub fn into_parts(self) -> (impl Iterator<Item = (HeaderName, HeaderValue)>, crate::Vary) {
-        (self.headers.into_iter().flatten(), self.vary)
+        let headers = self.headers.into_iter().flatten();
+        (
+            headers.map(|(name, value)| (name.to_http02(), value)),
+            self.vary,
+        )
     }
 }
 
