@@ -13,6 +13,7 @@
 //! ```text
 //! engine  <case>  <size>  <allocations per evaluate>
 //! alloc   <framework>  <scenario>  <variant>  <allocations per request>  <bytes per request>
+//! lookup  <framework>  <static|cached_lookup>  <allocations per request>  <bytes per request>
 //! answer  <framework>  <scenario>  <variant>  <status and CORS headers>
 //! ```
 
@@ -25,6 +26,7 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use cors_benches::apps::{Framework, Scenario, actix, axum, rocket, warp};
+use cors_benches::lookup::{LookupFramework, Rule};
 use cors_benches::{ENGINE_SIZES, ENGINE_SUBDOMAINS, check_engine_case, engine_cases, policy};
 
 /// Counts allocations (and reallocations) and their bytes.
@@ -166,10 +168,42 @@ fn framework<F: Framework>(build: impl FnOnce() -> F) {
     }
 }
 
+/// Counts an allowed request whose origin the lookup's cache allows, and
+/// the same request allowed by a static rule, through the adapter.
+fn lookup<F: LookupFramework>(build: impl FnOnce() -> F) {
+    if !Rule::ALL
+        .iter()
+        .any(|rule| selected(&format!("lookup/{}/{}", F::NAME, rule.name())))
+    {
+        return;
+    }
+    let mut framework = build();
+    framework.check();
+    println!(
+        "{}: origin lookup, allocations (bytes) per request",
+        F::NAME
+    );
+    for rule in Rule::ALL {
+        let (allocations, bytes) = per_call(|| {
+            black_box(framework.send(black_box(rule)));
+        });
+        println!("  {:<14} {allocations:>7.1} ({bytes:.0} B)", rule.name());
+        println!(
+            "lookup\t{}\t{}\t{allocations}\t{bytes}",
+            F::NAME,
+            rule.name()
+        );
+    }
+}
+
 fn main() {
     engine();
     framework(axum::Axum::new);
     framework(actix::build);
     framework(rocket::RocketApps::new);
     framework(warp::build);
+    lookup(cors_benches::lookup::Axum::new);
+    lookup(cors_benches::lookup::actix);
+    lookup(cors_benches::lookup::Rocket::new);
+    lookup(cors_benches::lookup::warp);
 }

@@ -4,6 +4,7 @@
 //! crate it replaces ([`apps`]).
 
 pub mod apps;
+pub mod lookup;
 
 use cors_core::{Policy, RequestParts};
 

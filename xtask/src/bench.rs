@@ -192,8 +192,10 @@ pub fn run() -> Result<(), String> {
         args.extend(criterion_args);
         cargo_stdout(&args).map(drop)
     };
+    remove(&["lookup"])?;
     bench("engine")?;
-    let mut times = Times::read(&criterion, &["evaluate"])?;
+    bench("lookup")?;
+    let mut times = Times::read(&criterion, &["evaluate", "lookup"])?;
     for run in 1..=options.runs {
         println!("\n==> framework bench, run {run} of {}", options.runs);
         remove(&FRAMEWORK_GROUPS)?;
@@ -302,6 +304,9 @@ struct Records {
     allocations: BTreeMap<(String, String, String), (f64, f64)>,
     /// (framework, scenario, variant) -> status and CORS headers.
     answers: BTreeMap<(String, String, String), String>,
+    /// (framework, rule) -> allocations per request through the origin
+    /// lookup bench (`static` or `cached_lookup`).
+    lookup: BTreeMap<(String, String), f64>,
 }
 
 impl Records {
@@ -325,6 +330,13 @@ impl Records {
                 }
                 ["answer", _, _, _, answer] => {
                     records.answers.insert(key3(&fields), (*answer).to_owned());
+                }
+                ["lookup", framework, rule, allocations, _bytes] => {
+                    if let Ok(n) = allocations.parse() {
+                        records
+                            .lookup
+                            .insert(((*framework).to_owned(), (*rule).to_owned()), n);
+                    }
                 }
                 _ => {}
             }
@@ -757,6 +769,7 @@ subdomain the last pattern's.
     out.push('\n');
 
     engine_routes_and_loads(&mut out, times);
+    lookup_table(&mut out, records, times);
 
     let _ = writeln!(
         out,
@@ -781,6 +794,53 @@ subdomain the last pattern's.
         }
     }
     out
+}
+
+/// The same allowed request through each adapter: its origin allowed by
+/// a static rule, or by the origin lookup whose cache holds the verdict.
+fn lookup_table(out: &mut String, records: &Records, times: &Times) {
+    let _ = writeln!(
+        out,
+        "## Origin lookups
+
+`GET /items` from the allowed origin through this project's adapter, the
+origin allowed by a static rule (`allow_origins`), or referred to the
+origin lookup (`allow_origin_lookup`) whose `VerdictCache` already holds
+the verdict (`benches/src/lookup.rs`; policies otherwise identical).
+Without a lookup configured, the adapters take the same path as in the
+tables above.
+
+| framework | static | cached lookup | time ratio | allocations static | allocations cached | extra |
+|---|---:|---:|---:|---:|---:|---:|"
+    );
+    for framework in FRAMEWORK_GROUPS {
+        let fixed = times.get("lookup", framework, "static");
+        let cached = times.get("lookup", framework, "cached_lookup");
+        let ratio = match (fixed, cached) {
+            (Some(fixed), Some(cached)) => format!("{:.2}", cached / fixed),
+            _ => "?".to_owned(),
+        };
+        let allocations = |rule: &str| {
+            records
+                .lookup
+                .get(&(framework.to_owned(), rule.to_owned()))
+                .copied()
+        };
+        let (a, b) = (allocations("static"), allocations("cached_lookup"));
+        let extra = match (a, b) {
+            (Some(a), Some(b)) => format!("{:+}", b - a),
+            _ => "?".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "| {framework} | {} | {} | {ratio} | {} | {} | {extra} |",
+            fixed.map_or("?".to_owned(), duration),
+            cached.map_or("?".to_owned(), duration),
+            a.map_or("?".to_owned(), count),
+            b.map_or("?".to_owned(), count),
+        );
+    }
+    out.push('\n');
 }
 
 /// How far above the floor this project's warp adapter may be.
@@ -1358,6 +1418,30 @@ mod tests {
             records.answer("axum", "non_cors", "ours"),
             "200 no CORS headers (vary: origin)"
         );
+    }
+
+    #[test]
+    fn reports_the_lookup_rows() {
+        let records = Records::parse(
+            "lookup\taxum\tstatic\t24\t2365\nlookup\taxum\tcached_lookup\t25\t2445\n",
+        );
+        let mut times = BTreeMap::new();
+        times.insert("lookup/axum/static".to_owned(), 2000.0);
+        times.insert("lookup/axum/cached_lookup".to_owned(), 2200.0);
+        let mut out = String::new();
+        lookup_table(
+            &mut out,
+            &records,
+            &Times {
+                once: times,
+                runs: Vec::new(),
+            },
+        );
+        assert!(
+            out.contains("| axum | 2.00 µs | 2.20 µs | 1.10 | 24 | 25 | +1 |"),
+            "{out}"
+        );
+        assert!(out.contains("| warp | ? | ? | ? | ? | ? | ? |"), "{out}");
     }
 
     #[test]
