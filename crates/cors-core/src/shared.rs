@@ -58,12 +58,14 @@ impl SharedPolicy {
     /// The policy in force, borrowed: no lock, no allocation. Keep the
     /// guard only briefly (for one decision); to hold the policy across an
     /// await, use [`current`](SharedPolicy::current).
+    #[inline]
     pub fn load(&self) -> PolicyGuard<'_> {
         PolicyGuard(GuardRepr::Shared(self.current.load()))
     }
 
     /// The policy in force, as an owned handle (a reference-count
     /// increment).
+    #[inline]
     pub fn current(&self) -> Policy {
         Policy::clone(&self.current.load())
     }
