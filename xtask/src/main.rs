@@ -26,7 +26,11 @@ commands:
   browser [--browser chromium|firefox]
                          the end-to-end suite in headless Chromium and Firefox ESR, or one of them
                          (needs chromium, chromedriver, firefox-esr, geckodriver)
-  bench                  run every benchmark (about 10 minutes) and write BENCHMARKS.md
+  bench [--runs N]       run every benchmark, the framework bench N times (default 3; about 20
+                         minutes), and write BENCHMARKS.md (medians, and the spread of the ratios)
+  bench --e2e [--seconds S] [--rounds R]
+                         release cors-demo against the peer crates over 127.0.0.1 with wrk (needs wrk);
+                         writes its own section of BENCHMARKS.md
   fuzz [--seconds N] [TARGET...]
                          run each fuzz target (all by default) for N seconds (default 60)
                          with cargo +nightly fuzz; fails on any crash
