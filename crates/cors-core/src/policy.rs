@@ -416,6 +416,20 @@ impl Policy {
         self.inner.top.credentials
     }
 
+    /// Whether the policy answers refused actual requests itself (403,
+    /// `block_disallowed_origins`) rather than forwarding them: at the top
+    /// level or in any route. An adapter that answers preflights before
+    /// routing uses this to know whether actual requests may be answered
+    /// early too.
+    pub fn answers_refused_actual_requests(&self) -> bool {
+        let compiled = &*self.inner;
+        compiled.top.block_disallowed
+            || compiled
+                .routes
+                .as_ref()
+                .is_some_and(|r| r.policies.iter().any(|p| p.block_disallowed))
+    }
+
     /// Whether the policy has routes (per-path policies).
     pub fn has_routes(&self) -> bool {
         self.inner.routes.is_some()

@@ -254,3 +254,22 @@ fn readers_see_one_policy_or_the_other_never_a_mix() {
         "{a_count} {b_count}"
     );
 }
+
+#[test]
+fn answers_refused_actual_requests_follows_block_disallowed_origins() {
+    use cors_core::RouteConfig;
+    let plain = Policy::builder().allow_origins(["https://a.example"]);
+    assert!(!plain.build().unwrap().answers_refused_actual_requests());
+    let blocking = Policy::builder()
+        .allow_origins(["https://a.example"])
+        .block_disallowed_origins(true)
+        .build()
+        .unwrap();
+    assert!(blocking.answers_refused_actual_requests());
+    let in_a_route = Policy::builder()
+        .allow_origins(["https://a.example"])
+        .route(RouteConfig::new(["/x/*"]).block_disallowed_origins(true))
+        .build()
+        .unwrap();
+    assert!(in_a_route.answers_refused_actual_requests());
+}

@@ -332,7 +332,9 @@ where
     let quick = fixed.filter(|_| !D::ASKS);
     // Which requests the wrapper answers itself: preflights, and, with
     // `block_disallowed_origins`, refused actual requests.
-    let answers_actual = quick.as_ref().is_some_and(answers_actual_requests);
+    let answers_actual = quick
+        .as_ref()
+        .is_some_and(Policy::answers_refused_actual_requests);
     let is_quick = quick.is_some();
 
     // The common path, for a fixed policy: one filter decides a request
@@ -478,17 +480,6 @@ fn log_refusal(decision: &Decision<'_>, method: &Method) {
     if let Some(refusal) = decision.refusal() {
         tracing::debug!(%refusal, method = %method, "CORS request refused");
     }
-}
-
-/// Whether `policy` answers some actual (not preflight) requests itself:
-/// refused ones, with `block_disallowed_origins`. Asked once, with a
-/// request every policy but one allowing any origin refuses (two `Origin`
-/// lines).
-fn answers_actual_requests(policy: &Policy) -> bool {
-    let mut probe = RequestParts::new("GET");
-    probe.add_header("origin", b"https://a.example");
-    probe.add_header("origin", b"https://b.example");
-    policy.evaluate(&probe).action() != cors_core::Action::Forward
 }
 
 /// Whether the request has a `name` header, read without copying it.
