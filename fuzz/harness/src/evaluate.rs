@@ -166,7 +166,7 @@ pub(crate) fn config(line: &[u8]) -> PolicyConfig {
 }
 
 /// The header a header line's first byte names.
-fn header_name(byte: u8) -> &'static str {
+pub(crate) fn header_name(byte: u8) -> &'static str {
     match byte {
         b'o' => ORIGIN,
         b'm' => REQUEST_METHOD,

@@ -155,6 +155,10 @@ pub(crate) struct Facts {
     pub(crate) private_network: bool,
     pub(crate) preflight_status: u16,
     pub(crate) block: bool,
+    /// Origins no rule allows go to the origin lookup.
+    pub(crate) lookup: bool,
+    /// So does `null`, when no rule allows it.
+    pub(crate) lookup_null: bool,
 }
 
 impl Facts {
@@ -189,6 +193,8 @@ impl Facts {
             private_network: config.allow_private_network,
             preflight_status: config.preflight_status,
             block: config.block_disallowed_origins,
+            lookup: config.allow_origin_lookup,
+            lookup_null: config.allow_origin_lookup && config.lookup_null_origin,
         }
     }
 
@@ -269,7 +275,37 @@ fn values<'a>(decision: &Decision<'a>, name: ResponseHeader) -> Vec<&'a str> {
 /// Asserts the safety invariants of `decision`, the engine's answer to
 /// `sent` under the policy `facts` describes.
 pub(crate) fn check(facts: &Facts, sent: &Sent<'_>, decision: &Decision<'_>) {
-    let context = || format!("request {sent:?}\ndecision {decision:?}\npolicy {facts:?}");
+    check_resolved(facts, sent, decision, None);
+}
+
+/// [`check`] for a decision that may rest on the origin lookup's verdict:
+/// `looked_up` is the origin the lookup allowed (a decision finished by
+/// `resolve_lookup(.., true)`), which the policy must refer to the lookup;
+/// `None` when no lookup allowed anything.
+pub(crate) fn check_resolved(
+    facts: &Facts,
+    sent: &Sent<'_>,
+    decision: &Decision<'_>,
+    looked_up: Option<&str>,
+) {
+    let context = || {
+        format!(
+            "request {sent:?}\ndecision {decision:?}\npolicy {facts:?}\nlookup allowed {looked_up:?}"
+        )
+    };
+    if let Some(origin) = looked_up {
+        let referred = if origin == "null" {
+            facts.lookup_null
+        } else {
+            facts.lookup
+        };
+        assert!(
+            referred,
+            "the lookup was asked about {origin:?}\n{}",
+            context()
+        );
+    }
+    assert_ne!(decision.action(), Action::Lookup, "{}", context());
     let origins = sent.values(ORIGIN);
     let request_methods = sent.values(REQUEST_METHOD);
     let header_lines = sent.values(REQUEST_HEADERS);
@@ -306,7 +342,7 @@ pub(crate) fn check(facts: &Facts, sent: &Sent<'_>, decision: &Decision<'_>) {
             assert_eq!(origins, [value.as_bytes()], "{}", context());
             assert!(varies_on_origin, "{}", context());
             assert!(
-                facts.may_allow_origin(value),
+                facts.may_allow_origin(value) || looked_up == Some(value),
                 "no rule allows {value:?}\n{}",
                 context()
             );
