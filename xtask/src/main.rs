@@ -41,7 +41,15 @@ commands:
                          under cors-demo --watch, every answer exactly one of the two policies'";
 
 /// The cargo-fuzz targets, in the order `fuzz` runs them.
-const FUZZ_TARGETS: [&str; 4] = ["evaluate", "policy", "origin_pattern", "request_headers"];
+const FUZZ_TARGETS: [&str; 7] = [
+    "evaluate",
+    "requests",
+    "browser",
+    "routes",
+    "policy",
+    "origin_pattern",
+    "request_headers",
+];
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
