@@ -4,11 +4,15 @@
 //! before pushing. Each step is an ordinary cargo invocation, printed before
 //! it runs, so a failure can be reproduced by hand.
 //!
+//! `mutants` runs cargo-mutants over the engine and the adapters and
+//! writes `MUTANTS.md`.
+//!
 //! `fuzz` runs every cargo-fuzz target in turn (nightly and cargo-fuzz
 //! needed) and reports how many inputs each one executed.
 
 mod bench;
 mod browser;
+mod mutants;
 mod publish;
 mod soak;
 
@@ -34,6 +38,12 @@ commands:
   fuzz [--seconds N] [TARGET...]
                          run each fuzz target (all by default) for N seconds (default 60)
                          with cargo +nightly fuzz; fails on any crash
+  mutants [--in-diff BASE | --iterate] [PACKAGE...]
+                         mutation testing with cargo-mutants (installed when missing) of cors-core
+                         and the adapters (all by default), each by the tests that exercise it;
+                         fails on any missed mutant; writes MUTANTS.md unless --in-diff;
+                         --iterate re-tests only what the last run did not catch
+                         (hours on two cores: not part of ci)
   soak [--reload [--reloads R]] [--requests N] [--framework X]
                          load cors-demo in each framework (200000 requests each, release build);
                          fails on any wrong answer or memory growth of 10% or more; with --reload,
@@ -59,6 +69,7 @@ fn main() -> ExitCode {
         Some("browser") => browser::run(),
         Some("bench") => bench::run(),
         Some("soak") => soak::run(&args[1..]),
+        Some("mutants") => mutants::run(&args[1..]),
         Some("fuzz") => match fuzz_options(&args[1..]) {
             Ok((seconds, targets)) => fuzz(seconds, &targets),
             Err(message) => {
