@@ -1297,3 +1297,54 @@ mod http_support {
         );
     }
 }
+
+/// The names adapters write: each header's exact lower-case name, through
+/// `as_str` and `Display`, and `Vary`'s emptiness and text.
+#[test]
+fn response_header_names_and_vary_values() {
+    let names = [
+        (ResponseHeader::AllowOrigin, "access-control-allow-origin"),
+        (
+            ResponseHeader::AllowCredentials,
+            "access-control-allow-credentials",
+        ),
+        (ResponseHeader::AllowMethods, "access-control-allow-methods"),
+        (ResponseHeader::AllowHeaders, "access-control-allow-headers"),
+        (ResponseHeader::MaxAge, "access-control-max-age"),
+        (
+            ResponseHeader::AllowPrivateNetwork,
+            "access-control-allow-private-network",
+        ),
+        (
+            ResponseHeader::ExposeHeaders,
+            "access-control-expose-headers",
+        ),
+        (ResponseHeader::ContentType, "content-type"),
+    ];
+    for (header, name) in names {
+        assert_eq!(header.as_str(), name);
+        assert_eq!(header.to_string(), name);
+    }
+    assert_eq!(ResponseHeader::CORS.len(), 7);
+    assert!(!ResponseHeader::CORS.contains(&ResponseHeader::ContentType));
+
+    assert!(Vary::NONE.is_empty());
+    assert_eq!(Vary::NONE.as_str(), "");
+    for vary in [
+        Vary::ORIGIN,
+        Vary::PREFLIGHT,
+        Vary::PREFLIGHT_PRIVATE_NETWORK,
+    ] {
+        assert!(!vary.is_empty(), "{vary:?}");
+    }
+    assert_eq!(Vary::ORIGIN.as_str(), "Origin");
+    assert_eq!(
+        Vary::PREFLIGHT.as_str(),
+        "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+    );
+    assert_eq!(
+        Vary::PREFLIGHT_PRIVATE_NETWORK.as_str(),
+        "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, \
+         Access-Control-Request-Private-Network"
+    );
+}
