@@ -1348,3 +1348,63 @@ fn response_header_names_and_vary_values() {
          Access-Control-Request-Private-Network"
     );
 }
+
+/// What a refusal says in a log line: every kind's text, request bytes
+/// escaped, and long values cut at `Escaped::LIMIT` bytes.
+#[test]
+fn refusals_display_as_log_text() {
+    let cases = [
+        (Refusal::MultipleOrigins, "more than one Origin header"),
+        (
+            Refusal::MalformedOrigin(b"https://a\"b\\c\x01\xff"),
+            r#"malformed Origin "https://a\"b\\c\x01\xff""#,
+        ),
+        (
+            Refusal::OriginNotAllowed("https://evil.example"),
+            r#"origin "https://evil.example" not allowed"#,
+        ),
+        (
+            Refusal::MalformedRequestMethod(b"P T"),
+            r#"malformed Access-Control-Request-Method "P T""#,
+        ),
+        (
+            Refusal::MethodNotAllowed("DELETE"),
+            r#"method "DELETE" not allowed"#,
+        ),
+        (
+            Refusal::MalformedRequestHeaders,
+            "malformed Access-Control-Request-Headers",
+        ),
+        (
+            Refusal::TooManyRequestHeaders,
+            "more than 64 names in Access-Control-Request-Headers",
+        ),
+        (
+            Refusal::HeaderNotAllowed("x-secret"),
+            r#"request header "x-secret" not allowed"#,
+        ),
+        (
+            Refusal::PrivateNetworkNotAllowed,
+            "private network access not allowed",
+        ),
+        (
+            Refusal::AmbiguousPath(b"/a/../b"),
+            r#"ambiguous path "/a/../b""#,
+        ),
+    ];
+    for (refusal, text) in cases {
+        assert_eq!(refusal.to_string(), text);
+    }
+    assert_eq!(MAX_REQUEST_HEADERS, 64);
+
+    let exactly = vec![b'a'; cors_core::Escaped::LIMIT];
+    assert_eq!(
+        cors_core::Escaped(&exactly).to_string(),
+        "a".repeat(cors_core::Escaped::LIMIT)
+    );
+    let longer = vec![b'a'; cors_core::Escaped::LIMIT + 1];
+    assert_eq!(
+        cors_core::Escaped(&longer).to_string(),
+        format!("{}...", "a".repeat(cors_core::Escaped::LIMIT))
+    );
+}
