@@ -13,9 +13,14 @@
 //! `.cargo/mutants.toml`, each with the reason; cargo-mutants reads that
 //! file itself, so a direct `cargo mutants` run agrees with this command.
 //!
-//! A full run (no `--in-diff`) rewrites the rows of `MUTANTS.md` for the
-//! packages it ran and keeps the others, so the file can be brought up to
-//! date one package at a time. The command fails when any mutant is missed.
+//! Outcomes are kept per mutant in a ledger (`target/mutants-out/<group>/
+//! ledger.txt`): a full run starts it afresh, `--iterate` re-tests only the
+//! mutants it has not seen caught (missed ones, timeouts, mutants that edits
+//! created or moved, and those an interrupted run never reached), so a full
+//! pass can be spread over several sittings. `MUTANTS.md` shows, for every
+//! package, the ledger's outcome of each mutant that exists now; rows of
+//! packages not run are kept. `--in-diff` runs apart from the ledger and
+//! leaves `MUTANTS.md` alone. The command fails when any mutant is missed.
 
 use std::env;
 use std::fmt::Write as _;
@@ -93,27 +98,193 @@ pub fn options(args: &[String]) -> Result<Options, String> {
     })
 }
 
-/// The outcome of one package's run.
-#[derive(Debug, Clone, PartialEq)]
+/// One package's figures: the ledger's outcome of each of its mutants.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tally {
     /// The package.
     pub package: String,
-    /// When it ran (UTC date).
+    /// When its figures last changed (UTC date).
     pub date: String,
-    /// Mutants generated (after the exclusions).
-    pub total: u64,
+    /// Mutants that exist now (after the exclusions).
+    pub total: usize,
     /// Mutants some test failed on.
-    pub caught: u64,
+    pub caught: usize,
     /// Mutants every test passed with: missing assertions.
-    pub missed: u64,
+    pub missed: usize,
     /// Mutants that did not build.
-    pub unviable: u64,
+    pub unviable: usize,
     /// Mutants whose tests ran past the time limit (hangs: caught).
-    pub timeouts: u64,
-    /// Minutes the package took, baseline included.
-    pub minutes: f64,
+    pub timeouts: usize,
+    /// Mutants no run has reached yet.
+    pub untested: usize,
     /// The missed mutants, as cargo-mutants names them.
     pub missed_names: Vec<String>,
+}
+
+/// What happened to one mutant, as cargo-mutants' lists record it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// `caught.txt` (or `previously_caught.txt`).
+    Caught,
+    /// `missed.txt`.
+    Missed,
+    /// `unviable.txt`.
+    Unviable,
+    /// `timeout.txt`.
+    Timeout,
+}
+
+impl Outcome {
+    const FILES: [(&'static str, Outcome); 4] = [
+        ("caught.txt", Outcome::Caught),
+        ("missed.txt", Outcome::Missed),
+        ("unviable.txt", Outcome::Unviable),
+        ("timeout.txt", Outcome::Timeout),
+    ];
+
+    fn word(self) -> &'static str {
+        match self {
+            Outcome::Caught => "caught",
+            Outcome::Missed => "missed",
+            Outcome::Unviable => "unviable",
+            Outcome::Timeout => "timeout",
+        }
+    }
+
+    fn from_word(word: &str) -> Option<Outcome> {
+        Outcome::FILES
+            .iter()
+            .map(|(_, o)| *o)
+            .find(|o| o.word() == word)
+    }
+}
+
+/// Every mutant's latest outcome in one group, and the minutes its runs
+/// took, kept across runs as `outcome<TAB>name` and `run<TAB>start<TAB>minutes`
+/// lines.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Ledger {
+    outcomes: std::collections::BTreeMap<String, Outcome>,
+    runs: std::collections::BTreeMap<String, f64>,
+}
+
+impl Ledger {
+    /// Reads a ledger file's text.
+    pub fn parse(text: &str) -> Ledger {
+        let mut ledger = Ledger::default();
+        for line in text.lines() {
+            let mut fields = line.split('\t');
+            match (fields.next(), fields.next(), fields.next()) {
+                (Some("run"), Some(start), Some(minutes)) => {
+                    if let Ok(minutes) = minutes.parse() {
+                        ledger.runs.insert(start.to_owned(), minutes);
+                    }
+                }
+                (Some(word), Some(name), None) => {
+                    if let Some(outcome) = Outcome::from_word(word) {
+                        ledger.outcomes.insert(name.to_owned(), outcome);
+                    }
+                }
+                _ => {}
+            }
+        }
+        ledger
+    }
+
+    /// The ledger file's text.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        for (start, minutes) in &self.runs {
+            let _ = writeln!(out, "run\t{start}\t{minutes:.2}");
+        }
+        for (name, outcome) in &self.outcomes {
+            let _ = writeln!(out, "{}\t{name}", outcome.word());
+        }
+        out
+    }
+
+    /// Records what a cargo-mutants output directory (`mutants.out`) holds:
+    /// its lists, mutant by mutant, as far as the run got, and its duration
+    /// once it finished.
+    pub fn ingest(&mut self, mutants_out: &Path) {
+        let read = |file: &str| std::fs::read_to_string(mutants_out.join(file)).unwrap_or_default();
+        for (file, outcome) in Outcome::FILES {
+            for name in read(file).lines().filter(|l| !l.is_empty()) {
+                self.outcomes.insert(name.to_owned(), outcome);
+            }
+        }
+        // `--iterate` lists what it skipped, caught and unviable alike.
+        for name in read("previously_caught.txt")
+            .lines()
+            .filter(|l| !l.is_empty())
+        {
+            self.outcomes
+                .entry(name.to_owned())
+                .or_insert(Outcome::Caught);
+        }
+        if let Ok(json) = serde_json::from_str::<Value>(&read("outcomes.json")) {
+            if let Some((start, minutes)) = run_minutes(&json) {
+                self.runs.insert(start, minutes);
+            }
+        }
+    }
+
+    /// Minutes all recorded runs took.
+    pub fn minutes(&self) -> f64 {
+        self.runs.values().sum()
+    }
+
+    /// The figures of `package`, over `current`: the names of the mutants
+    /// that exist now.
+    pub fn tally(&self, package: &str, current: &[String], date: &str) -> Tally {
+        let prefix = format!("crates/{package}/");
+        let mut tally = Tally {
+            package: package.to_owned(),
+            date: date.to_owned(),
+            total: 0,
+            caught: 0,
+            missed: 0,
+            unviable: 0,
+            timeouts: 0,
+            untested: 0,
+            missed_names: Vec::new(),
+        };
+        for name in current.iter().filter(|n| n.starts_with(&prefix)) {
+            tally.total += 1;
+            match self.outcomes.get(name) {
+                Some(Outcome::Caught) => tally.caught += 1,
+                Some(Outcome::Unviable) => tally.unviable += 1,
+                Some(Outcome::Timeout) => tally.timeouts += 1,
+                Some(Outcome::Missed) => {
+                    tally.missed += 1;
+                    tally.missed_names.push(name.clone());
+                }
+                None => tally.untested += 1,
+            }
+        }
+        tally
+    }
+}
+
+/// A finished run's start time and minutes, from its `outcomes.json`.
+fn run_minutes(json: &Value) -> Option<(String, f64)> {
+    let start = json.get("start_time")?.as_str()?;
+    let end = json.get("end_time")?.as_str()?;
+    let seconds = |t: &str| -> Option<f64> {
+        // RFC 3339 UTC as cargo-mutants writes it: 2026-12-01T05:15:59.14Z.
+        let (date, time) = t.trim_end_matches('Z').split_once('T')?;
+        let day: f64 = date.rsplit('-').next()?.parse().ok()?;
+        let mut parts = time.split(':');
+        let h: f64 = parts.next()?.parse().ok()?;
+        let m: f64 = parts.next()?.parse().ok()?;
+        let s: f64 = parts.next()?.parse().ok()?;
+        Some(((day * 24.0 + h) * 60.0 + m) * 60.0 + s)
+    };
+    let minutes = (seconds(end)? - seconds(start)?) / 60.0;
+    // Runs that cross a month end are rare; an absurd figure is dropped.
+    (0.0..=7.0 * 24.0 * 60.0)
+        .contains(&minutes)
+        .then(|| (start.to_owned(), minutes))
 }
 
 /// Runs the command.
@@ -139,11 +310,25 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .cloned()
         .partition(|p| p == "cors-core");
     let mut tallies = Vec::new();
+    let mut times = Vec::new();
     for (group, packages) in [("engine", core), ("adapters", adapters)] {
         if packages.is_empty() {
             continue;
         }
-        let out = out_root.join(group);
+        let out = match diff {
+            Some(_) => out_root.join(format!("{group}-diff")),
+            None => out_root.join(group),
+        };
+        let ledger_path = out.join("ledger.txt");
+        let mut ledger = if options.iterate {
+            let mut ledger =
+                Ledger::parse(&std::fs::read_to_string(&ledger_path).unwrap_or_default());
+            // What the last run recorded, even if it was interrupted.
+            ledger.ingest(&out.join("mutants.out"));
+            ledger
+        } else {
+            Ledger::default()
+        };
         let mut args = mutants_args(&root, &packages, &out, diff.as_deref());
         if options.iterate {
             args.insert(1, "--iterate".to_owned());
@@ -161,7 +346,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             );
         }
         println!("\n==> cargo {}", args.join(" "));
-        let status = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+        let status = Command::new(cargo())
             .args(&args)
             .current_dir(&root)
             .status()
@@ -174,14 +359,20 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 packages.join(", ")
             ));
         }
-        let outcomes = out.join("mutants.out/outcomes.json");
-        let text = std::fs::read_to_string(&outcomes)
-            .map_err(|e| format!("{}: {e}", outcomes.display()))?;
-        let json: Value =
-            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", outcomes.display()))?;
-        for package in &packages {
-            tallies.push(tally(package, packages.len(), &json, &today())?);
+        ledger.ingest(&out.join("mutants.out"));
+        if diff.is_none() {
+            std::fs::write(&ledger_path, ledger.text())
+                .map_err(|e| format!("{}: {e}", ledger_path.display()))?;
         }
+        let current = match diff {
+            // Only what the diff touched counts.
+            Some(_) => ledger.outcomes.keys().cloned().collect(),
+            None => current_mutants(&root, &packages)?,
+        };
+        for package in &packages {
+            tallies.push(ledger.tally(package, &current, &today()));
+        }
+        times.push((group, ledger.minutes()));
     }
 
     println!("\n{}", table(&tallies));
@@ -193,24 +384,57 @@ pub fn run(args: &[String]) -> Result<(), String> {
     if diff.is_none() {
         let path = root.join("MUTANTS.md");
         let old = std::fs::read_to_string(&path).unwrap_or_default();
-        let version = cargo_mutants_version();
-        let report = if options.iterate {
-            recheck_report(&old, &tallies)
-        } else {
-            report(&merge(&old, &tallies), &version)
-        };
+        let report = report(
+            &merge(&old, &tallies),
+            &merge_times(&old, &times),
+            &cargo_mutants_version(),
+        );
         std::fs::write(&path, report).map_err(|e| format!("{}: {e}", path.display()))?;
         println!("xtask mutants: wrote MUTANTS.md");
     }
-    let missed: u64 = tallies.iter().map(|t| t.missed).sum();
-    if missed == 0 {
-        Ok(())
-    } else {
+    let missed: usize = tallies.iter().map(|t| t.missed).sum();
+    let untested: usize = tallies.iter().map(|t| t.untested).sum();
+    if missed > 0 {
         Err(format!(
             "{missed} mutant(s) missed: add the assertion that notices each, or, if it cannot \
              change behaviour, exclude it in .cargo/mutants.toml with the reason"
         ))
+    } else if untested > 0 {
+        Err(format!(
+            "{untested} mutant(s) not tested yet: run `cargo xtask mutants --iterate` to finish"
+        ))
+    } else {
+        Ok(())
     }
+}
+
+fn cargo() -> String {
+    env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+/// The names of the mutants of `packages` that exist now.
+fn current_mutants(root: &Path, packages: &[String]) -> Result<Vec<String>, String> {
+    let mut args = vec!["mutants", "--list", "--all-features"];
+    for package in packages {
+        args.extend(["--package", package.as_str()]);
+    }
+    let output = Command::new(cargo())
+        .args(&args)
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cargo mutants --list: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "cargo {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect())
 }
 
 /// The arguments of `cargo mutants` for `packages`: cors-core alone, or
@@ -337,65 +561,7 @@ fn today() -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
-/// One package's tally from cargo-mutants' `outcomes.json` of a run over
-/// `group_size` packages: its mutants' outcomes, and the time spent on them
-/// plus its share of the baseline.
-pub fn tally(package: &str, group_size: usize, json: &Value, date: &str) -> Result<Tally, String> {
-    let outcomes = json
-        .get("outcomes")
-        .and_then(Value::as_array)
-        .ok_or("outcomes.json has no outcomes")?;
-    let seconds = |o: &Value| -> f64 {
-        o.get("phase_results")
-            .and_then(Value::as_array)
-            .map_or(0.0, |phases| {
-                phases
-                    .iter()
-                    .filter_map(|p| p.get("duration").and_then(Value::as_f64))
-                    .sum()
-            })
-    };
-    let mut tally = Tally {
-        package: package.to_owned(),
-        date: date.to_owned(),
-        total: 0,
-        caught: 0,
-        missed: 0,
-        unviable: 0,
-        timeouts: 0,
-        minutes: 0.0,
-        missed_names: Vec::new(),
-    };
-    let mut total_seconds = 0.0;
-    for outcome in outcomes {
-        let summary = outcome.get("summary").and_then(Value::as_str).unwrap_or("");
-        let Some(mutant) = outcome.pointer("/scenario/Mutant") else {
-            // The baseline, shared by the group's packages.
-            total_seconds += seconds(outcome) / group_size as f64;
-            continue;
-        };
-        if mutant.get("package").and_then(Value::as_str) != Some(package) {
-            continue;
-        }
-        total_seconds += seconds(outcome);
-        tally.total += 1;
-        match summary {
-            "CaughtMutant" => tally.caught += 1,
-            "MissedMutant" => {
-                tally.missed += 1;
-                let name = mutant.get("name").and_then(Value::as_str).unwrap_or("?");
-                tally.missed_names.push(name.to_owned());
-            }
-            "Unviable" => tally.unviable += 1,
-            "Timeout" => tally.timeouts += 1,
-            other => return Err(format!("outcomes.json: unexpected outcome {other:?}")),
-        }
-    }
-    tally.minutes = total_seconds / 60.0;
-    Ok(tally)
-}
-
-const TABLE_HEADER: &str = "| package | date | mutants | caught | missed | unviable | timeouts | minutes |\n\
+const TABLE_HEADER: &str = "| package | date | mutants | caught | missed | unviable | timeouts | not yet run |\n\
                             |---|---|--:|--:|--:|--:|--:|--:|\n";
 
 /// The results table.
@@ -404,8 +570,8 @@ pub fn table(tallies: &[Tally]) -> String {
     for t in tallies {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {:.0} |",
-            t.package, t.date, t.total, t.caught, t.missed, t.unviable, t.timeouts, t.minutes
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            t.package, t.date, t.total, t.caught, t.missed, t.unviable, t.timeouts, t.untested
         );
     }
     out
@@ -431,7 +597,7 @@ fn parse_row(report: &str, package: &str) -> Option<Tally> {
         .lines()
         .find(|l| l.starts_with(&format!("| {package} |")))?;
     let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
-    let [_, date, total, caught, missed, unviable, timeouts, minutes] = cells[..] else {
+    let [_, date, total, caught, missed, unviable, timeouts, untested] = cells[..] else {
         return None;
     };
     let prefix = format!("- `{package}`: ");
@@ -448,17 +614,38 @@ fn parse_row(report: &str, package: &str) -> Option<Tally> {
         missed: missed.parse().ok()?,
         unviable: unviable.parse().ok()?,
         timeouts: timeouts.parse().ok()?,
-        minutes: minutes.parse().ok()?,
+        untested: untested.parse().ok()?,
         missed_names,
     })
 }
 
+const TIME_PREFIX: &str = "- time, ";
+
+/// Each group's minutes: this run's, else the old report's.
+pub fn merge_times(old: &str, new: &[(&str, f64)]) -> Vec<(String, f64)> {
+    ["engine", "adapters"]
+        .iter()
+        .filter_map(|group| {
+            if let Some((_, minutes)) = new.iter().find(|(g, _)| g == group) {
+                return Some(((*group).to_owned(), *minutes));
+            }
+            let line = old
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("{TIME_PREFIX}{group}: ")))?;
+            let minutes = line.split_whitespace().next()?.parse().ok()?;
+            Some(((*group).to_owned(), minutes))
+        })
+        .collect()
+}
+
 /// The whole of `MUTANTS.md`.
-pub fn report(tallies: &[Tally], version: &str) -> String {
+pub fn report(tallies: &[Tally], times: &[(String, f64)], version: &str) -> String {
     let mut out = String::from(
         "# Mutation testing\n\n\
-         Written by `cargo xtask mutants` (the rows of the packages it ran are \
-         replaced, the others kept); do not edit by hand.\n\n\
+         Written by `cargo xtask mutants`; do not edit by hand. A row shows, \
+         for every mutant of the package that exists now, its outcome in the \
+         latest run that tested it (`--iterate` runs re-test only what \
+         earlier runs did not catch); rows of packages not run are kept.\n\n\
          Each package's mutants are tested by the tests that exercise it: \
          cors-core by its own unit and integration tests, each adapter by its \
          own tests and its conformance runner in `examples/` (doctests left \
@@ -468,6 +655,18 @@ pub fn report(tallies: &[Tally], version: &str) -> String {
     );
     let _ = writeln!(out, "{version}, a 2-core machine.\n");
     out.push_str(&table(tallies));
+    out.push('\n');
+    for (group, minutes) in times {
+        let what = if group == "engine" {
+            "cors-core"
+        } else {
+            "the adapters, in one run"
+        };
+        let _ = writeln!(
+            out,
+            "{TIME_PREFIX}{group}: {minutes:.0} minutes of runs ({what})"
+        );
+    }
     let missed: Vec<(&str, &str)> = tallies
         .iter()
         .flat_map(|t| {
@@ -486,43 +685,10 @@ pub fn report(tallies: &[Tally], version: &str) -> String {
     }
     out.push_str(
         "\nRun it again with `cargo xtask mutants [PACKAGE...]` (a full run takes \
-         hours on two cores); `cargo xtask mutants --in-diff main` checks only \
-         the lines a change touched and leaves this file alone.\n",
+         hours on two cores; `--iterate` finishes an interrupted one); \
+         `cargo xtask mutants --in-diff main` checks only the lines a change \
+         touched and leaves this file alone.\n",
     );
-    out
-}
-
-const RECHECK_HEADING: &str = "## Re-checks\n";
-
-/// `MUTANTS.md` with this `--iterate` run's rows added to its re-checks
-/// (the full-run table above them is left as it was).
-pub fn recheck_report(old: &str, tallies: &[Tally]) -> String {
-    let mut out = old.trim_end().to_owned();
-    if !out.contains(RECHECK_HEADING) {
-        out.push_str("\n\n");
-        out.push_str(RECHECK_HEADING);
-        out.push_str(
-            "\n`cargo xtask mutants --iterate` re-tests only what the last run did not \
-             catch (its missed mutants and timeouts, and mutants that edits since \
-             created or moved); each row counts those alone.\n\n",
-        );
-        out.push_str(
-            TABLE_HEADER
-                .replace("| mutants |", "| re-tested |")
-                .trim_end(),
-        );
-    }
-    for t in tallies {
-        let _ = write!(
-            out,
-            "\n| {} | {} | {} | {} | {} | {} | {} | {:.0} |",
-            t.package, t.date, t.total, t.caught, t.missed, t.unviable, t.timeouts, t.minutes
-        );
-        for name in &t.missed_names {
-            let _ = write!(out, "\n\nStill missed in {}: `{name}`\n", t.package);
-        }
-    }
-    out.push('\n');
     out
 }
 
@@ -600,91 +766,111 @@ mod tests {
     }
 
     #[test]
-    fn tallies_outcomes_and_keeps_other_rows() {
-        let json: Value = serde_json::from_str(
-            r#"{"outcomes": [
-                  {"scenario": "Baseline", "summary": "Success",
-                   "phase_results": [{"duration": 60.0}, {"duration": 12.0}]},
-                  {"scenario": {"Mutant": {"package": "cors-warp",
-                                           "name": "src/a.rs:1:1: replace f -> bool with true"}},
-                   "summary": "MissedMutant", "phase_results": [{"duration": 30.0}]},
-                  {"scenario": {"Mutant": {"package": "cors-warp", "name": "src/a.rs:2:1: g"}},
-                   "summary": "CaughtMutant", "phase_results": [{"duration": 30.0}]},
-                  {"scenario": {"Mutant": {"package": "cors-warp", "name": "src/a.rs:3:1: h"}},
-                   "summary": "Unviable", "phase_results": [{"duration": 30.0}]},
-                  {"scenario": {"Mutant": {"package": "cors-warp", "name": "src/a.rs:4:1: i"}},
-                   "summary": "Timeout", "phase_results": [{"duration": 30.0}]},
-                  {"scenario": {"Mutant": {"package": "cors-axum", "name": "src/b.rs:1:1: j"}},
-                   "summary": "MissedMutant", "phase_results": [{"duration": 600.0}]}
-                ]}"#,
-        )
-        .unwrap();
-        let warp = tally("cors-warp", 2, &json, "2026-12-01").unwrap();
+    fn the_ledger_keeps_each_mutants_latest_outcome_across_runs() {
+        let dir = std::env::temp_dir().join(format!("xtask-mutants-{}", std::process::id()));
+        let out = dir.join("mutants.out");
+        std::fs::create_dir_all(&out).unwrap();
+        let write = |file: &str, text: &str| std::fs::write(out.join(file), text).unwrap();
+        // A full run, interrupted before its end: lists but no end time.
+        write(
+            "caught.txt",
+            "crates/cors-warp/src/a.rs:1:1: f\ncrates/cors-axum/src/b.rs:1:1: g\n",
+        );
+        write("missed.txt", "crates/cors-warp/src/a.rs:2:1: h\n");
+        write("unviable.txt", "crates/cors-warp/src/a.rs:3:1: i\n");
+        write("timeout.txt", "");
+        write("outcomes.json", r#"{"start_time": "2026-12-01T05:00:00Z"}"#);
+        let mut ledger = Ledger::default();
+        ledger.ingest(&out);
+        assert_eq!(ledger.minutes(), 0.0);
+
+        let current: Vec<String> = [
+            "crates/cors-warp/src/a.rs:1:1: f",
+            "crates/cors-warp/src/a.rs:2:1: h",
+            "crates/cors-warp/src/a.rs:3:1: i",
+            "crates/cors-warp/src/a.rs:4:1: j",
+            "crates/cors-axum/src/b.rs:1:1: g",
+        ]
+        .map(String::from)
+        .to_vec();
+        let warp = ledger.tally("cors-warp", &current, "2026-12-01");
         assert_eq!(
             (
                 warp.total,
                 warp.caught,
                 warp.missed,
                 warp.unviable,
-                warp.timeouts
+                warp.timeouts,
+                warp.untested
             ),
-            (4, 1, 1, 1, 1)
+            (4, 1, 1, 1, 0, 1)
         );
-        assert_eq!(
-            warp.missed_names,
-            ["src/a.rs:1:1: replace f -> bool with true"]
-        );
-        // 4 x 30 s of its own and half of the 72 s baseline.
-        assert!((warp.minutes - 2.6).abs() < 1e-9);
-        let axum = tally("cors-axum", 2, &json, "2026-12-01").unwrap();
-        assert_eq!((axum.total, axum.missed), (1, 1));
-        let warp = Tally {
-            minutes: 12.4,
-            ..warp
-        };
+        assert_eq!(warp.missed_names, ["crates/cors-warp/src/a.rs:2:1: h"]);
 
-        let first = report(&merge("", std::slice::from_ref(&warp)), "cargo-mutants 1");
-        assert!(first.contains("| cors-warp | 2026-12-01 | 4 | 1 | 1 | 1 | 1 | 12 |"));
-        assert!(first.contains("- `cors-warp`: `src/a.rs:1:1: replace f -> bool with true`"));
+        // `--iterate`: the missed one now caught, the rest skipped, done.
+        let ledger = Ledger::parse(&ledger.text());
+        let mut ledger = ledger;
+        write("caught.txt", "crates/cors-warp/src/a.rs:2:1: h\n");
+        write("missed.txt", "");
+        write("unviable.txt", "");
+        write("timeout.txt", "crates/cors-warp/src/a.rs:4:1: j\n");
+        write(
+            "previously_caught.txt",
+            "crates/cors-warp/src/a.rs:1:1: f\ncrates/cors-warp/src/a.rs:3:1: i\n",
+        );
+        write(
+            "outcomes.json",
+            r#"{"start_time": "2026-12-01T06:00:00.5Z", "end_time": "2026-12-01T06:30:30.5Z"}"#,
+        );
+        ledger.ingest(&out);
+        ledger.ingest(&out);
+        assert!((ledger.minutes() - 30.5).abs() < 1e-9);
+        let warp = ledger.tally("cors-warp", &current, "2026-12-02");
+        assert_eq!(
+            (
+                warp.total,
+                warp.caught,
+                warp.missed,
+                warp.unviable,
+                warp.timeouts,
+                warp.untested
+            ),
+            (4, 2, 0, 1, 1, 0)
+        );
+        // A mutant that no longer exists (moved by an edit) is not counted.
+        let axum = ledger.tally("cors-axum", &current[..4], "2026-12-02");
+        assert_eq!(axum.total, 0);
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        let first = report(
+            &merge("", std::slice::from_ref(&warp)),
+            &merge_times("", &[("adapters", 30.5)]),
+            "cargo-mutants 1",
+        );
+        assert!(first.contains("| cors-warp | 2026-12-02 | 4 | 2 | 0 | 1 | 1 | 0 |"));
+        assert!(first.contains("- time, adapters: 30 minutes of runs"));
+        assert!(first.contains("No mutant missed."));
 
         let mut core = warp.clone();
         core.package = "cors-core".to_owned();
-        core.missed = 0;
-        core.missed_names.clear();
-        let merged = merge(&first, &[core]);
-        assert_eq!(merged.len(), 2);
-        assert_eq!(merged[0].package, "cors-core");
-        assert_eq!(
-            merged[1],
-            Tally {
-                minutes: 12.0,
-                ..warp.clone()
-            }
+        core.missed = 1;
+        core.missed_names = vec!["crates/cors-core/src/x.rs:1:1: k".to_owned()];
+        let second = report(
+            &merge(&first, &[core]),
+            &merge_times(&first, &[("engine", 70.0)]),
+            "cargo-mutants 1",
         );
-
-        let rechecked = recheck_report(
-            &first,
-            &[Tally {
-                missed: 0,
-                missed_names: Vec::new(),
-                total: 1,
-                caught: 1,
-                unviable: 0,
-                timeouts: 0,
-                ..warp.clone()
-            }],
-        );
-        assert!(rechecked.starts_with(first.trim_end()));
-        assert!(rechecked.contains("| re-tested |"));
-        assert!(rechecked.contains("|--:|\n| cors-warp | 2026-12-01 | 1 | 1 | 0 | 0 | 0 | 12 |\n"));
-        let again = recheck_report(&rechecked, std::slice::from_ref(&warp));
-        assert_eq!(again.matches(RECHECK_HEADING).count(), 1);
-        assert!(again.contains("| 12 |\n| cors-warp | 2026-12-01 | 4 | 1 | 1 | 1 | 1 | 12 |"));
-        assert!(
-            again
-                .contains("Still missed in cors-warp: `src/a.rs:1:1: replace f -> bool with true`")
-        );
-        // A full run drops the re-checks: it supersedes them.
-        assert!(!report(&merge(&again, &[]), "v").contains(RECHECK_HEADING));
+        let rows: Vec<&str> = second
+            .lines()
+            .filter(|l| l.starts_with("| cors-"))
+            .collect();
+        assert_eq!(rows.len(), 2);
+        assert!(rows[0].starts_with("| cors-core |"));
+        assert!(rows[1].starts_with("| cors-warp | 2026-12-02 | 4 | 2 |"));
+        assert!(second.contains("- time, engine: 70 minutes"));
+        assert!(second.contains("- time, adapters: 30 minutes"));
+        assert!(second.contains("- `cors-core`: `crates/cors-core/src/x.rs:1:1: k`"));
+        assert_eq!(merge(&second, &[]), merge(&second, &[]));
+        assert_eq!(merge(&second, &[])[0].missed_names.len(), 1);
     }
 }
