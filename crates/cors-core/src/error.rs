@@ -203,13 +203,9 @@ impl ConfigError {
         match self {
             ConfigError::UnknownKey { .. } => &[],
             ConfigError::InvalidOrigin { .. } => &["allow_origins"],
-            // `other` names the rule beside "*": the lookup and the
-            // predicate say so; any other value is an origin or a regex.
-            ConfigError::AnyOriginWithOthers { other } => match other.as_str() {
-                ANY_WITH_LOOKUP => &["allow_origins", "allow_origin_lookup"],
-                ANY_WITH_PREDICATE => &["allow_origins"],
-                _ => &["allow_origins", "allow_origin_regex"],
-            },
+            // A route inherits the origin rules as a whole or not at all,
+            // so one of their keys stands for all of them.
+            ConfigError::AnyOriginWithOthers { .. } => &["allow_origins"],
             ConfigError::CredentialsWithAnyOrigin | ConfigError::CredentialsWithNullOrigin => {
                 &["allow_credentials", "allow_origins"]
             }

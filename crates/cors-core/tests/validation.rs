@@ -1190,3 +1190,44 @@ fn every_route_problem_is_listed_at_once() {
         ],
     );
 }
+
+#[test]
+fn a_routes_own_invalid_header_name_is_reported_whichever_list_it_is_in() {
+    // Its own expose list, the allow list inherited.
+    let (index, error, text) = only_route_error(
+        Policy::builder()
+            .allow_headers(["x-ok"])
+            .route(RouteConfig::new(["/a"]).expose_headers(["bad header"])),
+    );
+    assert_eq!(index, 0);
+    assert!(
+        matches!(
+            error,
+            ConfigError::InvalidHeaderName {
+                key: "expose_headers",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(!text.contains("inherited"), "{text}");
+
+    // Its own allow list, the expose list inherited.
+    let (index, error, text) = only_route_error(
+        Policy::builder()
+            .expose_headers(["x-ok"])
+            .route(RouteConfig::new(["/a"]).allow_headers(["bad header"])),
+    );
+    assert_eq!(index, 0);
+    assert!(
+        matches!(
+            error,
+            ConfigError::InvalidHeaderName {
+                key: "allow_headers",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(!text.contains("inherited"), "{text}");
+}
