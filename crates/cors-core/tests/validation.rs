@@ -1231,3 +1231,17 @@ fn a_routes_own_invalid_header_name_is_reported_whichever_list_it_is_in() {
     );
     assert!(!text.contains("inherited"), "{text}");
 }
+
+#[test]
+fn config_errors_iterate_in_order() {
+    let errors = Policy::builder()
+        .allow_origins(["https://a.example/"])
+        .allow_methods(["get"])
+        .max_age(100_000)
+        .build()
+        .expect_err("three problems");
+    let listed: Vec<ConfigError> = errors.errors().to_vec();
+    assert_eq!(listed.len(), 3, "{errors}");
+    let iterated: Vec<ConfigError> = errors.into_iter().collect();
+    assert_eq!(iterated, listed);
+}
