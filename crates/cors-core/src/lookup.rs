@@ -531,4 +531,37 @@ mod tests {
         }
         assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
+
+    #[test]
+    fn a_verdict_is_live_strictly_before_its_lifetime_ends() {
+        // One instant for both ends, so no clock decides the outcome.
+        let at = Instant::now();
+        let entry = |cached| Entry { cached, at };
+        let second = Duration::from_secs(1);
+        let cache = VerdictCache::new(10)
+            .allowed_for(second)
+            .refused_for(2 * second);
+        for (cached, lifetime) in [
+            (Cached::Allowed, second),
+            (Cached::Refused, 2 * second),
+            (Cached::Failed, VerdictCache::FAILURE_LIFETIME),
+        ] {
+            assert!(cache.is_live(&entry(cached), at), "{cached:?}");
+            let last = at + lifetime - Duration::from_nanos(1);
+            assert!(cache.is_live(&entry(cached), last), "{cached:?}");
+            assert!(!cache.is_live(&entry(cached), at + lifetime), "{cached:?}");
+        }
+        // A zero lifetime is never live, not even at the same instant.
+        let never = VerdictCache::new(10)
+            .allowed_for(Duration::ZERO)
+            .refused_for(Duration::ZERO);
+        for cached in [Cached::Allowed, Cached::Refused, Cached::Failed] {
+            assert!(!never.is_live(&entry(cached), at), "{cached:?}");
+        }
+        // A failure lives no longer than a refusal.
+        let short = VerdictCache::new(10).refused_for(Duration::from_millis(10));
+        let failed = entry(Cached::Failed);
+        assert!(short.is_live(&failed, at + Duration::from_millis(9)));
+        assert!(!short.is_live(&failed, at + Duration::from_millis(10)));
+    }
 }

@@ -1408,3 +1408,44 @@ fn refusals_display_as_log_text() {
         format!("{}...", "a".repeat(cors_core::Escaped::LIMIT))
     );
 }
+
+// ---------------------------------------------------------------- Debug
+
+#[test]
+fn policy_debug_counts_each_kind_of_origin_rule() {
+    let policy = build(
+        Policy::builder()
+            .allow_origins([
+                "null",
+                "https://a.example",
+                "https://b.example",
+                "https://a.example",
+                "http://localhost:*",
+                "http://127.0.0.1:*",
+                "https://*.one.example",
+                "http://*.one.example",
+                "https://*.two.example",
+                "https://*.one.example",
+            ])
+            .allow_origin_regex([r"https://[a-z]+\.r1\.example", r"https://r2\.example"])
+            .allow_origin_predicate(|origin, _| origin == "https://p.example"),
+    );
+    let text = format!("{policy:?}");
+    assert!(
+        text.contains(
+            "origins: OriginMatcher { null: true, exact: 2, any_port: 2, subdomain: 3, \
+             regex: 2, predicate: true }"
+        ),
+        "{text}"
+    );
+
+    let policy = build(Policy::builder().allow_origins(["https://a.example"]));
+    let text = format!("{policy:?}");
+    assert!(
+        text.contains(
+            "origins: OriginMatcher { null: false, exact: 1, any_port: 0, subdomain: 0, \
+             regex: 0, predicate: false }"
+        ),
+        "{text}"
+    );
+}

@@ -236,3 +236,37 @@ fn non_utf8_and_control_bytes_in_every_cors_header_are_refused() {
         );
     }
 }
+
+#[test]
+fn an_origin_of_exactly_the_length_limit_is_read_one_byte_more_is_not() {
+    // The limit is 512 bytes. A subdomain pattern makes the engine parse
+    // the value (an exact origin is only looked up), so the length check
+    // is what decides.
+    const LIMIT: usize = 512;
+    let policy = Policy::builder()
+        .allow_origins(["https://*.app.example"])
+        .build()
+        .expect("a valid policy");
+    let origin_of = |len: usize| {
+        let label = "a".repeat(len - "https://".len() - ".app.example".len());
+        format!("https://{label}.app.example").into_bytes()
+    };
+    let longest = origin_of(LIMIT);
+    assert_eq!(longest.len(), LIMIT);
+    let mut request = RequestParts::new("GET");
+    request.add_header("origin", &longest);
+    let decision = policy.evaluate(&request);
+    assert!(decision.is_allowed(), "{:?}", decision.refusal());
+    assert_eq!(
+        decision.header(ResponseHeader::AllowOrigin),
+        Some(std::str::from_utf8(&longest).unwrap())
+    );
+
+    let too_long = origin_of(LIMIT + 1);
+    let mut request = RequestParts::new("GET");
+    request.add_header("origin", &too_long);
+    assert_eq!(
+        policy.evaluate(&request).refusal(),
+        Some(Refusal::MalformedOrigin(&too_long))
+    );
+}

@@ -491,3 +491,107 @@ fn resolve_lookup_never_asks_again() {
         }
     }
 }
+
+// ---------------------------------------------------------------- OriginLookup
+
+/// The runner of an application's lookup (feature `lookup`): its settings,
+/// verdicts and errors as the adapters and their logs see them.
+#[cfg(feature = "lookup")]
+mod origin_lookup {
+    use std::time::Duration;
+
+    use cors_core::{LookupError, OriginLookup, Verdict, VerdictCache};
+
+    fn yes() -> OriginLookup {
+        OriginLookup::new(|_origin, _request| async { Ok::<_, String>(true) })
+    }
+
+    #[test]
+    fn the_timeout_is_one_second_unless_set() {
+        assert_eq!(OriginLookup::DEFAULT_TIMEOUT, Duration::from_secs(1));
+        assert_eq!(yes().timeout_duration(), Duration::from_secs(1));
+        let lookup = yes().timeout(Duration::from_millis(250));
+        assert_eq!(lookup.timeout_duration(), Duration::from_millis(250));
+    }
+
+    #[test]
+    fn only_an_allowed_verdict_allows() {
+        assert!(Verdict::Allowed.is_allowed());
+        assert!(!Verdict::Refused.is_allowed());
+        for error in [
+            LookupError::Error("db down".into()),
+            LookupError::Timeout(Duration::from_millis(5)),
+            LookupError::Panic("boom".into()),
+            LookupError::Recent,
+        ] {
+            assert!(!Verdict::Failed(error.clone()).is_allowed(), "{error:?}");
+        }
+    }
+
+    #[test]
+    fn lookup_errors_display_as_log_text() {
+        assert_eq!(
+            LookupError::Error("db down".into()).to_string(),
+            "the origin lookup failed: db down"
+        );
+        assert_eq!(
+            LookupError::Timeout(Duration::from_millis(250)).to_string(),
+            "the origin lookup timed out after 250ms"
+        );
+        assert_eq!(
+            LookupError::Panic("boom".into()).to_string(),
+            "the origin lookup panicked: boom"
+        );
+        assert_eq!(
+            LookupError::Recent.to_string(),
+            "the origin lookup failed moments ago"
+        );
+    }
+
+    #[tokio::test]
+    async fn debug_shows_the_settings_and_the_cache() {
+        let cache = VerdictCache::new(100)
+            .allowed_for(Duration::from_secs(300))
+            .refused_for(Duration::from_secs(30));
+        let text = format!("{cache:?}");
+        assert!(
+            text.starts_with("VerdictCache { entries: 0, capacity: "),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(", allowed_for: 300s, refused_for: 30s }"),
+            "{text}"
+        );
+
+        let lookup = yes();
+        assert_eq!(
+            format!("{lookup:?}"),
+            "OriginLookup { timeout: 1s, cache: None, .. }"
+        );
+
+        let lookup = yes().timeout(Duration::from_millis(250)).cache(cache);
+        let policy = cors_core::Policy::builder()
+            .allow_origin_lookup(true)
+            .build()
+            .expect("valid policy");
+        let mut request = cors_core::RequestParts::new("GET").with_path("/p");
+        request.add_header("origin", b"https://tenant.example");
+        let decision = policy.evaluate_with_lookup(&request);
+        let query = decision.lookup().expect("asks");
+        assert_eq!(
+            lookup.decide(query, tokio::time::sleep).await,
+            Verdict::Allowed
+        );
+        let text = format!("{lookup:?}");
+        assert!(
+            text.starts_with(
+                "OriginLookup { timeout: 250ms, cache: Some(VerdictCache { entries: 1, capacity: "
+            ),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(", allowed_for: 300s, refused_for: 30s }), .. }"),
+            "{text}"
+        );
+    }
+}

@@ -1245,3 +1245,39 @@ fn config_errors_iterate_in_order() {
     let iterated: Vec<ConfigError> = errors.into_iter().collect();
     assert_eq!(iterated, listed);
 }
+
+#[test]
+fn the_hint_for_a_path_query_or_fragment_keeps_exactly_the_authority() {
+    // Short schemes and several path segments: the hint cuts at the first
+    // `/`, `?` or `#` after `://`, not anywhere else.
+    for (value, problem, fixed) in [
+        ("http://a.b/x/y", OriginProblem::Path, "http://a.b"),
+        (
+            "ws://h.example/a/b/c",
+            OriginProblem::Path,
+            "ws://h.example",
+        ),
+        ("http://a.b:8080/x", OriginProblem::Path, "http://a.b:8080"),
+        ("http://a.b?q=/x", OriginProblem::Query, "http://a.b"),
+        ("http://a.b#/x", OriginProblem::Fragment, "http://a.b"),
+    ] {
+        let (found, message) = origin_problem(value);
+        assert_eq!(found, problem, "{value}");
+        assert_mentions(&message, &[&format!("write \"{fixed}\"")]);
+    }
+}
+
+#[test]
+fn origin_problems_display_their_explanation() {
+    assert_eq!(OriginProblem::EmptyHost.to_string(), "the host is empty");
+    assert_eq!(
+        OriginProblem::Userinfo.to_string(),
+        "an origin has no `user@` part; remove it"
+    );
+    assert_mentions(&OriginProblem::TooLong.to_string(), &["512 bytes"]);
+    // The Display of a problem is the sentence the configuration error
+    // carries for the same value-free problems.
+    let (problem, message) = origin_problem("https://");
+    assert_eq!(problem, OriginProblem::EmptyHost);
+    assert_mentions(&message, &[&problem.to_string()]);
+}
