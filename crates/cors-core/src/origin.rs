@@ -594,4 +594,44 @@ mod tests {
                 .contains("\"https://example.com\"")
         );
     }
+
+    #[test]
+    fn without_wildcards_the_pattern_parser_refuses_them_as_requests_do() {
+        // `parse(_, false)` is the request parser's oracle: wildcards are
+        // patterns only, never a request's origin.
+        for text in [
+            "http://localhost:*",
+            "https://*.example.com",
+            "https://*.example.com:*",
+            "https://*.example.com:8443",
+        ] {
+            assert!(parse_pattern(text).is_ok(), "{text}");
+            assert_eq!(parse(text, false), Err(MisplacedWildcard), "{text}");
+            assert!(parse_request_origin(text.as_bytes()).is_none(), "{text}");
+        }
+        // And both parsers take exactly MAX_ORIGIN_LEN bytes, no more.
+        for len in [MAX_ORIGIN_LEN, MAX_ORIGIN_LEN + 1] {
+            let text = format!("https://{}.com", "a".repeat(len - "https://.com".len()));
+            assert_eq!(text.len(), len);
+            let fast = parse_request_origin(text.as_bytes()).map(|(_, o)| o);
+            assert_eq!(fast, parse(&text, false).ok(), "{len}");
+            assert_eq!(fast.is_some(), len == MAX_ORIGIN_LEN, "{len}");
+            assert_eq!(
+                parse_pattern(&text).err(),
+                (len > MAX_ORIGIN_LEN).then_some(TooLong),
+                "{len}"
+            );
+        }
+        // A bracketed IPv6 host with no port, in both parsers.
+        let o = parse_pattern("http://[::1]").unwrap();
+        assert_eq!(
+            (o.host, o.port, o.is_domain),
+            ("[::1]", Port::Default, false)
+        );
+        assert_eq!(
+            parse_request_origin(b"http://[::1]").map(|(_, o)| o),
+            Some(o)
+        );
+        assert_eq!(problem("http://[::1]x"), InvalidHost);
+    }
 }

@@ -1449,3 +1449,25 @@ fn policy_debug_counts_each_kind_of_origin_rule() {
         "{text}"
     );
 }
+
+// ---------------------------------------------------------------- IP addresses
+
+#[test]
+fn a_bracketed_ipv6_origin_without_a_port_is_allowed_as_configured() {
+    let policy = build(Policy::builder().allow_origins(["http://[::1]", "http://[fe80::2]:*"]));
+    for (origin, allowed) in [
+        (&b"http://[::1]"[..], true),
+        (b"http://[::1]:8080", false),
+        (b"https://[::1]", false),
+        (b"http://[fe80::2]", true),
+        (b"http://[fe80::2]:3000", true),
+    ] {
+        let decision = policy.evaluate(&request("GET", Some(origin)));
+        assert_eq!(
+            decision.is_allowed(),
+            allowed,
+            "{}",
+            String::from_utf8_lossy(origin)
+        );
+    }
+}

@@ -1281,3 +1281,83 @@ fn origin_problems_display_their_explanation() {
     assert_eq!(problem, OriginProblem::EmptyHost);
     assert_mentions(&message, &[&problem.to_string()]);
 }
+
+#[test]
+fn an_origin_pattern_of_exactly_the_length_limit_is_accepted() {
+    // 512 bytes is the limit, for configured origins as for requests.
+    let origin_of = |len: usize| {
+        let label = "a".repeat(len - "https://".len() - ".example".len());
+        format!("https://{label}.example")
+    };
+    let longest = origin_of(512);
+    assert_eq!(longest.len(), 512);
+    let policy = Policy::builder()
+        .allow_origins([longest.as_str()])
+        .build()
+        .expect("512 bytes is not too long");
+    let mut request = cors_core::RequestParts::new("GET");
+    request.add_header("origin", longest.as_bytes());
+    assert!(policy.evaluate(&request).is_allowed());
+
+    let (problem, message) = origin_problem(&origin_of(513));
+    assert_eq!(problem, OriginProblem::TooLong);
+    assert_mentions(&message, &["longer than 512 bytes"]);
+}
+
+#[test]
+fn origin_with_the_default_ftp_port() {
+    // ftp is one of the schemes whose default port browsers leave out.
+    let (problem, message) = origin_problem("ftp://files.example:21");
+    assert_eq!(problem, OriginProblem::DefaultPort);
+    assert_mentions(&message, &["write \"ftp://files.example\""]);
+    // Any other port is kept, and the default of other schemes is not 21.
+    Policy::builder()
+        .allow_origins(["ftp://files.example:2121", "https://files.example:21"])
+        .build()
+        .expect("non-default ports are valid");
+}
+
+#[test]
+fn a_policy_with_routes_and_an_unknown_top_level_key_is_refused() {
+    let config: PolicyConfig = toml::from_str(
+        r#"
+        allowed_origins = ["https://a.example"]
+        [[routes]]
+        paths = ["/a"]
+        allow_origins = ["https://b.example"]
+        "#,
+    )
+    .unwrap();
+    let errors = config
+        .build()
+        .expect_err("the unknown key refuses the policy");
+    assert_eq!(
+        errors.errors(),
+        [ConfigError::UnknownKey {
+            key: "allowed_origins".into(),
+            suggestion: Some("allow_origins"),
+        }]
+    );
+}
+
+#[test]
+fn allows_credentials_only_when_set() {
+    let plain = Policy::builder()
+        .allow_origins(["https://a.example"])
+        .build()
+        .unwrap();
+    assert!(!plain.allows_credentials());
+    let with = Policy::builder()
+        .allow_origins(["https://a.example"])
+        .allow_credentials(true)
+        .build()
+        .unwrap();
+    assert!(with.allows_credentials());
+    // The top level's setting, whatever a route says.
+    let routed = Policy::builder()
+        .allow_origins(["https://a.example"])
+        .route(RouteConfig::new(["/login"]).allow_credentials(true))
+        .build()
+        .unwrap();
+    assert!(!routed.allows_credentials());
+}
