@@ -1076,3 +1076,32 @@ const _: () = {
     const fn assert_send_sync<T: Send + Sync + Clone + 'static>() {}
     assert_send_sync::<Policy>();
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compile_gives_nothing_exactly_when_it_found_a_problem() {
+        let mut valid = PolicyConfig::default();
+        valid.allow_origins = vec!["https://a.example".into()];
+        let mut invalid = valid.clone();
+        invalid.max_age = 86_401;
+        let mut errors = Vec::new();
+        assert!(Inner::compile(&invalid, None, &mut errors).is_none());
+        assert_eq!(errors, [ConfigError::MaxAgeOutOfRange { value: 86_401 }]);
+        // Problems found before, elsewhere in the configuration, are not
+        // this policy's: it compiles, and they are left as they were.
+        let mut errors = vec![ConfigError::NoPaths];
+        assert!(Inner::compile(&valid, None, &mut errors).is_some());
+        assert_eq!(errors, [ConfigError::NoPaths]);
+        assert!(Inner::compile(&invalid, None, &mut errors).is_none());
+        assert_eq!(
+            errors,
+            [
+                ConfigError::NoPaths,
+                ConfigError::MaxAgeOutOfRange { value: 86_401 }
+            ]
+        );
+    }
+}

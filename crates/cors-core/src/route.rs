@@ -383,4 +383,12 @@ mod tests {
         t.insert(&PathPattern::parse("/a").unwrap(), 1).unwrap();
         assert_eq!(t.insert(&PathPattern::parse("/a/*").unwrap(), 2), Err(0));
     }
+
+    #[test]
+    fn a_parsed_pattern_displays_as_written() {
+        for text in ["/", "/*", "/metrics", "/api/v1", "/public/*", "/a/b/*"] {
+            let pattern = PathPattern::parse(text).unwrap();
+            assert_eq!(pattern.to_string(), text);
+        }
+    }
 }

@@ -1471,3 +1471,46 @@ fn a_bracketed_ipv6_origin_without_a_port_is_allowed_as_configured() {
         );
     }
 }
+
+// ---------------------------------------------------------------- request headers
+
+#[test]
+fn other_headers_of_the_same_length_as_the_cors_ones_are_ignored() {
+    let policy = app_policy();
+    // Each lookalike has the length of one of the four headers CORS reads,
+    // and a value that would change the verdict if it were read as that
+    // header.
+    let lookalikes: [(&str, &[u8]); 4] = [
+        ("accept", b"https://evil.example"),
+        ("access-control-expose-headers", b"PATCH"),
+        ("access-control-response-header", b"x-refused"),
+        ("x-access-control-allow-private-network", b"true"),
+    ];
+    let lengths: Vec<usize> = lookalikes.iter().map(|(name, _)| name.len()).collect();
+    assert_eq!(lengths, [6, 29, 30, 38]);
+
+    let mut parts = preflight(b"https://app.example.com", b"PUT");
+    parts.add_header("Access-Control-Request-Headers", b"x-request-id");
+    for (name, value) in lookalikes {
+        parts.add_header(name, value);
+    }
+    assert_eq!(parts.origin(), Some(&b"https://app.example.com"[..]));
+    let decision = policy.evaluate(&parts);
+    assert!(decision.is_allowed(), "{:?}", decision.refusal());
+    assert_eq!(values(&decision, ResponseHeader::AllowMethods), ["PUT"]);
+    assert_eq!(
+        values(&decision, ResponseHeader::AllowHeaders),
+        ["x-request-id"]
+    );
+    assert!(
+        decision
+            .header(ResponseHeader::AllowPrivateNetwork)
+            .is_none()
+    );
+
+    // An actual request with only a lookalike of `Origin` is not CORS.
+    let mut parts = RequestParts::new("GET");
+    parts.add_header("accept", b"https://app.example.com");
+    assert_eq!(parts.origin(), None);
+    assert_eq!(policy.evaluate(&parts).kind(), RequestKind::NotCors);
+}
