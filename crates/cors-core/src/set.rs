@@ -154,4 +154,73 @@ mod tests {
         );
         assert_ne!(fold_hash(b"a"), fold_hash(b"a\0"));
     }
+
+    /// Every string of the bytes `chars`, of at most `max` bytes.
+    fn strings(chars: &[u8], max: usize) -> Vec<Vec<u8>> {
+        let mut all: Vec<Vec<u8>> = vec![Vec::new()];
+        let mut last = all.clone();
+        for _ in 0..max {
+            last = last
+                .iter()
+                .flat_map(|s| {
+                    chars.iter().map(move |&c| {
+                        let mut longer = s.clone();
+                        longer.push(c);
+                        longer
+                    })
+                })
+                .collect();
+            all.extend(last.iter().cloned());
+        }
+        all
+    }
+
+    fn fx(write: impl FnOnce(&mut FxHasher)) -> u64 {
+        let mut hasher = FxHasher::default();
+        write(&mut hasher);
+        hasher.finish()
+    }
+
+    #[test]
+    fn fx_hash_spreads_distinct_keys() {
+        // The tables stay fast only if distinct keys get distinct hashes:
+        // every byte counts, the last partial word included, and so does
+        // every integer written.
+        let tails = strings(b"abcxyz-.:0", 3);
+        let mut seen = HashSet::new();
+        for tail in &tails {
+            for head in [&b""[..], b"https://", b"https://app.example"] {
+                let key = [head, tail].concat();
+                seen.insert(fx(|h| h.write(&key)));
+            }
+        }
+        assert_eq!(seen.len(), 3 * tails.len());
+
+        let distinct = |hashes: Vec<u64>| hashes.iter().collect::<HashSet<_>>().len();
+        assert_eq!(
+            distinct((0..=u8::MAX).map(|n| fx(|h| h.write_u8(n))).collect()),
+            256
+        );
+        assert_eq!(
+            distinct((0..4096).map(|n| fx(|h| h.write_u64(n))).collect()),
+            4096
+        );
+        assert_eq!(
+            distinct((0..4096).map(|n| fx(|h| h.write_usize(n))).collect()),
+            4096
+        );
+    }
+
+    #[test]
+    fn fold_hash_spreads_names_that_differ_other_than_in_case() {
+        let names = strings(b"abcz09-_", 4);
+        let mut seen = HashSet::new();
+        for name in &names {
+            assert_eq!(fold_hash(name), fold_hash(&name.to_ascii_uppercase()));
+            seen.insert(fold_hash(name));
+            seen.insert(fold_hash(&[&b"x-custom-"[..], name].concat()));
+        }
+        // Only the empty name is counted twice.
+        assert_eq!(seen.len(), 2 * names.len());
+    }
 }

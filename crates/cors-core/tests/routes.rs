@@ -1131,3 +1131,27 @@ mod selection {
         }
     }
 }
+
+#[test]
+fn every_percent_escape_is_decoded_in_either_case_of_hex() {
+    // An escape makes a path ambiguous exactly when it encodes `/`, `\` or
+    // a character that needs no encoding; every other byte may be encoded,
+    // with upper- or lower-case hex digits alike.
+    let policy = site();
+    for byte in 0..=u8::MAX {
+        let needless = byte.is_ascii_alphanumeric() || b"-._~".contains(&byte);
+        let ambiguous = needless || byte == b'/' || byte == b'\\';
+        for path in [
+            format!("/public/a%{byte:02X}b"),
+            format!("/public/a%{byte:02x}b"),
+            format!("/public/%{byte:02x}%{byte:02X}"),
+        ] {
+            assert_eq!(is_ambiguous_path(&path), ambiguous, "{path:?}");
+            if ambiguous {
+                assert_no_grant(&policy, &path);
+            } else {
+                assert_eq!(site_policy_for(&policy, &path), "public", "{path:?}");
+            }
+        }
+    }
+}
