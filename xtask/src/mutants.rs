@@ -655,6 +655,14 @@ pub fn report(tallies: &[Tally], times: &[(String, f64)], version: &str) -> Stri
     );
     let _ = writeln!(out, "{version}, a 2-core machine.\n");
     out.push_str(&table(tallies));
+    let not_run: Vec<&str> = PACKAGES
+        .iter()
+        .copied()
+        .filter(|p| !tallies.iter().any(|t| t.package == *p))
+        .collect();
+    if !not_run.is_empty() {
+        let _ = writeln!(out, "\nNot run yet: {}.", not_run.join(", "));
+    }
     out.push('\n');
     for (group, minutes) in times {
         let what = if group == "engine" {
@@ -850,6 +858,7 @@ mod tests {
         assert!(first.contains("| cors-warp | 2026-12-02 | 4 | 2 | 0 | 1 | 1 | 0 |"));
         assert!(first.contains("- time, adapters: 30 minutes of runs"));
         assert!(first.contains("No mutant missed."));
+        assert!(first.contains("Not run yet: cors-core, cors-axum, cors-actix, cors-rocket."));
 
         let mut core = warp.clone();
         core.package = "cors-core".to_owned();
@@ -868,6 +877,7 @@ mod tests {
         assert!(rows[0].starts_with("| cors-core |"));
         assert!(rows[1].starts_with("| cors-warp | 2026-12-02 | 4 | 2 |"));
         assert!(second.contains("- time, engine: 70 minutes"));
+        assert!(second.contains("Not run yet: cors-axum, cors-actix, cors-rocket."));
         assert!(second.contains("- time, adapters: 30 minutes"));
         assert!(second.contains("- `cors-core`: `crates/cors-core/src/x.rs:1:1: k`"));
         assert_eq!(merge(&second, &[]), merge(&second, &[]));
