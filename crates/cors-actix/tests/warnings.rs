@@ -1,6 +1,6 @@
 //! A failed origin lookup is logged at WARN, naming the origin and why;
-//! a refusal is not. (Its own test binary: it installs a global
-//! `tracing` subscriber.)
+//! a refusal is not, but at DEBUG, with its reason, method and path. (Its
+//! own test binary: it installs a global `tracing` subscriber.)
 
 use std::fmt::Write;
 use std::sync::{Arc, Mutex};
@@ -111,7 +111,7 @@ fn lookup() -> OriginLookup {
 }
 
 #[actix_web::test]
-async fn failed_lookups_are_logged_at_warn() {
+async fn failed_lookups_warn_and_refusals_log_at_debug() {
     let capture = Capture::default();
     tracing::subscriber::set_global_default(capture.clone()).expect("the only subscriber");
     let policy = Policy::builder()
@@ -133,4 +133,22 @@ async fn failed_lookups_are_logged_at_warn() {
         assert_eq!(response.status(), 200, "{origin}");
     }
     check_warnings(&capture);
+    check_refusal_logged(&capture);
+}
+
+/// The refused origin's DEBUG line: why, and which request.
+fn check_refusal_logged(capture: &Capture) {
+    let debug = capture.at(Level::DEBUG);
+    let parts = [
+        "message=CORS request refused ".to_owned(),
+        format!("reason=origin \"{REFUSED}\" not allowed "),
+        "method=GET ".to_owned(),
+        "path=\"/items\" ".to_owned(),
+    ];
+    assert!(
+        debug
+            .iter()
+            .any(|d| parts.iter().all(|part| d.contains(part.as_str()))),
+        "{parts:?}\n{debug:?}"
+    );
 }
