@@ -517,6 +517,17 @@ impl Policy {
         self.decide(request, Lookup::Answered(allowed))
     }
 
+    /// Whether the policy has an origin predicate
+    /// ([`allow_origin_predicate`](PolicyBuilder::allow_origin_predicate)).
+    /// A predicate sees the whole request, its path included, so an
+    /// adapter that decides without reading the path must not use such a
+    /// policy.
+    pub fn uses_origin_predicate(&self) -> bool {
+        // Routes inherit the predicate from the top level or drop it:
+        // none has one of its own.
+        self.inner.top.origins.predicate.is_some()
+    }
+
     /// Whether some part of the policy (the top level or a route) refers
     /// origins to the origin lookup.
     pub fn uses_origin_lookup(&self) -> bool {

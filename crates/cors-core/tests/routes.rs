@@ -565,6 +565,8 @@ fn the_predicate_applies_to_routes_that_set_no_origin_rule() {
     assert!(allows("/origins/x", "https://r.example"));
     assert!(!allows("/regex/x", "https://tenant.example"));
     assert!(allows("/regex/x", "https://a.r.example"));
+    assert!(policy.uses_origin_predicate());
+    assert!(!site().uses_origin_predicate());
 }
 
 #[test]

@@ -327,9 +327,10 @@ where
                 .forward_headers(None),
         )
     });
-    // A fixed policy without routes, and no lookup: the wrapper decides
-    // from the method and the headers alone, the policy read once, here.
-    let quick = fixed.filter(|_| !D::ASKS);
+    // A fixed policy without routes, no lookup and no origin predicate
+    // (which reads the path): the wrapper decides from the method and the
+    // headers alone, the policy read once, here.
+    let quick = fixed.filter(|policy| !D::ASKS && !policy.uses_origin_predicate());
     // Which requests the wrapper answers itself: preflights, and, with
     // `block_disallowed_origins`, refused actual requests.
     let answers_actual = quick
@@ -840,8 +841,8 @@ impl FilterError for Infallible {
 ///   permission errors, 500 and 403; a body taken twice, 500; the
 ///   `websocket` feature's missing upgrade, 400) cannot be found from
 ///   outside warp and get the custom answer, 500.
-/// - Between two reasons of the same status warp prefers the first route's;
-///   this function prefers the one listed first above.
+/// - Between two reasons of the same status warp prefers the later
+///   route's; this function prefers the one listed first above.
 /// - A custom rejection combined with one of the listed reasons: warp
 ///   answers 500 for the custom one (the higher status); this function,
 ///   which cannot see custom causes, answers the listed reason. Recover
@@ -1016,6 +1017,44 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn origin_predicate_sees_the_request_path() {
+        let policy = Policy::builder()
+            .allow_origin_predicate(|_origin, request| request.path().starts_with("/public"))
+            .build()
+            .unwrap();
+        let filter = cors(policy).wrap(warp::path::tail().map(|_| "ok"));
+        for (path, allowed) in [("/public/a", true), ("/private", false)] {
+            let response = warp::test::request()
+                .path(path)
+                .header("origin", "https://any.example")
+                .reply(&filter)
+                .await;
+            assert_eq!(response.status(), 200, "{path}");
+            assert_eq!(
+                response
+                    .headers()
+                    .contains_key("access-control-allow-origin"),
+                allowed,
+                "{path}"
+            );
+            let preflight = warp::test::request()
+                .method("OPTIONS")
+                .path(path)
+                .header("origin", "https://any.example")
+                .header("access-control-request-method", "GET")
+                .reply(&filter)
+                .await;
+            assert_eq!(
+                preflight
+                    .headers()
+                    .contains_key("access-control-allow-origin"),
+                allowed,
+                "preflight {path}"
+            );
+        }
+    }
+
+    #[tokio::test]
     async fn rejections_become_warps_responses_with_cors_headers() {
         let filter = cors(policy()).wrap(routes(Arc::default()));
         let cases = [
@@ -1081,17 +1120,35 @@ mod tests {
             warp::any()
                 .and_then(|| ready(Err::<&str, _>(warp::reject::custom(Custom))))
                 .boxed(),
+            warp::header::<String>("x-a").map(|_| "header").boxed(),
+            warp::query::<Number>().map(|_| "query").boxed(),
+            warp::body::json().map(|_: Number| "json").boxed(),
         ];
-        // Each filter alone, and the first two combined (405 over 404).
-        let [a, post, custom] = filters;
+        // Each filter alone; the first two combined (405 over 404); two
+        // reasons of one status (warp prefers the later route's, here the
+        // one listed first); 415 over 400.
+        let [a, post, custom, header, query, json] = filters;
         let combined = a.clone().or(post.clone()).unify().boxed();
-        for (filter, status) in [(a, 404), (post, 405), (custom, 500), (combined, 405)] {
-            let warps = warp::test::request().path("/b").reply(&filter).await;
-            let rejection = warp::test::request()
-                .path("/b")
-                .filter(&filter)
-                .await
-                .unwrap_err();
+        let same_status = query.clone().or(header.clone()).unify().boxed();
+        let higher_last = header.clone().or(json.clone()).unify().boxed();
+        for (filter, status) in [
+            (a, 404),
+            (post, 405),
+            (custom, 500),
+            (combined, 405),
+            (header, 400),
+            (query, 400),
+            (json, 415),
+            (same_status, 400),
+            (higher_last, 415),
+        ] {
+            let request = || {
+                warp::test::request()
+                    .path("/b?n=x")
+                    .header("content-type", "text/plain")
+            };
+            let warps = request().reply(&filter).await;
+            let rejection = request().filter(&filter).await.unwrap_err();
             let ours = rejection_response(&rejection);
             assert_eq!(warps.status(), status);
             assert_eq!(ours.status(), warps.status());
