@@ -436,7 +436,7 @@ impl Next {
 
 /// The request's own value of `name` equal to `value`, shared (a
 /// reference count) rather than copied, for the values a decision echoes;
-/// `origin` is the request's first `Origin` line, already found.
+/// `origin` is the request's `Origin` line, already found.
 fn shared_from<'h>(
     headers: &'h HeaderMap,
     origin: Option<&'h HeaderValue>,
@@ -466,7 +466,7 @@ fn finish<B>(
     }
 }
 
-/// What the engine reads of a request, and its first `Origin` line (kept
+/// What the engine reads of a request, and its `Origin` line (kept
 /// for the answer, which may echo it, so that it is looked up once).
 fn request_parts(req: &ServiceRequest) -> (RequestParts<'_>, Option<&HeaderValue>) {
     let headers = req.headers();
@@ -477,7 +477,9 @@ fn request_parts(req: &ServiceRequest) -> (RequestParts<'_>, Option<&HeaderValue
         headers
             .get_all(name)
             .inspect(move |line| {
-                if is_origin && origin.get().is_none() {
+                // With more than one line the engine refuses the request,
+                // and nothing is echoed: which line is kept is moot.
+                if is_origin {
                     origin.set(Some(*line));
                 }
             })

@@ -5,10 +5,11 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use actix_web::dev::Transform;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::http::header::VARY;
-use actix_web::{App, HttpResponse, error, test, web};
+use actix_web::{App, HttpMessage, HttpResponse, ResponseError, error, test, web};
 use cors_actix::{Cors, CorsError};
 use cors_core::Policy;
 
@@ -206,6 +207,15 @@ async fn an_inner_err_gets_the_headers_in_its_response() {
         .as_error::<CorsError>()
         .expect("wrapped by the middleware");
     assert_eq!(cors.inner().to_string(), "no token");
+    // The wrapper reads as the error it carries.
+    assert_eq!(cors.to_string(), "no token");
+    assert_eq!(error.to_string(), "no token");
+    assert_eq!(cors.status_code(), 401);
+    let debug = format!("{cors:?}");
+    assert!(
+        debug.starts_with("CorsError { error: ") && debug.contains("headers: "),
+        "{debug}"
+    );
 
     // What the server sends for it.
     let response = error.error_response();
@@ -250,5 +260,57 @@ async fn handler_errors_and_extractor_rejections_get_the_headers() {
             [APP],
             "{path}"
         );
+    }
+}
+
+#[actix_web::test]
+async fn the_future_names_its_state() {
+    let middleware = Cors::new(policy())
+        .new_transform(test::ok_service())
+        .await
+        .expect("the middleware");
+    let answered = middleware.call(preflight("/items").to_srv_request());
+    assert_eq!(format!("{answered:?}"), r#"CorsFuture { state: "Ready" }"#);
+    let forwarded = middleware.call(
+        test::TestRequest::get()
+            .uri("/items")
+            .insert_header(("Origin", APP))
+            .to_srv_request(),
+    );
+    assert_eq!(
+        format!("{forwarded:?}"),
+        r#"CorsFuture { state: "Forward" }"#
+    );
+    assert_eq!(answered.await.expect("answered").status(), 204);
+    assert_eq!(forwarded.await.expect("forwarded").status(), 200);
+}
+
+#[actix_web::test]
+async fn the_echoed_origin_shares_the_request_s_bytes() {
+    // The answer echoes the request's own `Origin` value (a reference
+    // count) rather than a copy: same bytes, same address.
+    let app = test::init_service(
+        App::new()
+            .wrap(Cors::new(policy()))
+            .route("/items", web::get().to(HttpResponse::Ok)),
+    )
+    .await;
+    for request in [
+        preflight("/items").to_request(),
+        test::TestRequest::get()
+            .uri("/items")
+            .insert_header(("Origin", APP))
+            .to_request(),
+    ] {
+        let sent = request.headers().get("origin").expect("origin").as_bytes();
+        let sent = (sent.as_ptr(), sent.len());
+        let response = test::call_service(&app, request).await;
+        let echoed = response
+            .headers()
+            .get("access-control-allow-origin")
+            .expect("allowed")
+            .as_bytes();
+        assert_eq!(echoed, APP.as_bytes());
+        assert_eq!((echoed.as_ptr(), echoed.len()), sent);
     }
 }

@@ -969,6 +969,81 @@ mod tests {
         }
     }
 
+    /// An inner service that is never ready: its `poll_ready` fails.
+    #[derive(Clone)]
+    struct NeverReady;
+
+    impl Service<Request<Full<Bytes>>> for NeverReady {
+        type Response = Response<Full<Bytes>>;
+        type Error = &'static str;
+        type Future = std::future::Ready<Result<Self::Response, Self::Error>>;
+
+        fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Err("inner service overloaded"))
+        }
+
+        fn call(&mut self, _request: Request<Full<Bytes>>) -> Self::Future {
+            std::future::ready(Err("called before it was ready"))
+        }
+    }
+
+    #[tokio::test]
+    async fn readiness_is_the_inner_services_with_or_without_a_lookup() {
+        let mut plain = Cors::new(NeverReady, policy());
+        assert_eq!(plain.ready().await.err(), Some("inner service overloaded"));
+        let lookup = OriginLookup::new(|_origin: String, _request| async { Ok::<_, String>(true) });
+        let mut with_lookup = Cors::new(NeverReady, policy()).origin_lookup(lookup);
+        assert_eq!(
+            with_lookup.ready().await.err(),
+            Some("inner service overloaded")
+        );
+    }
+
+    #[tokio::test]
+    async fn response_future_debug_names_its_state() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let mut service = CorsLayer::new(policy()).layer(handler(200, calls.clone()));
+        let preflight = Request::options("/")
+            .header("origin", "https://app.example")
+            .header("access-control-request-method", "PUT")
+            .body(Full::default())
+            .unwrap();
+        let answered = service.ready().await.unwrap().call(preflight);
+        assert_eq!(
+            format!("{answered:?}"),
+            r#"ResponseFuture { state: "answered" }"#
+        );
+        let actual = Request::get("/")
+            .header("origin", "https://app.example")
+            .body(Full::default())
+            .unwrap();
+        let forwarded = service.ready().await.unwrap().call(actual);
+        assert_eq!(
+            format!("{forwarded:?}"),
+            r#"ResponseFuture { state: "forwarded" }"#
+        );
+        assert_eq!(answered.await.unwrap().status(), 204);
+        assert_eq!(forwarded.await.unwrap().status(), 200);
+    }
+
+    #[tokio::test]
+    async fn cors_body_gives_back_the_inner_body_and_describes_itself() {
+        let inner = CorsBody::inner(Full::from("handled"));
+        assert_eq!(format!("{inner:?}"), "CorsBody::Inner(..)");
+        assert!(!inner.is_end_stream());
+        let body = inner.into_inner().expect("the inner body");
+        assert_eq!(body.collect().await.unwrap().to_bytes(), "handled");
+
+        let text = CorsBody::<Full<Bytes>>::text("refused\n");
+        assert_eq!(format!("{text:?}"), r#"CorsBody::Text("refused\n")"#);
+        assert!(!text.is_end_stream());
+        assert!(text.into_inner().is_none());
+
+        let empty = CorsBody::<Full<Bytes>>::text("");
+        assert_eq!(format!("{empty:?}"), r#"CorsBody::Text("")"#);
+        assert!(empty.is_end_stream());
+    }
+
     #[tokio::test]
     async fn serves_hyper_through_tower_to_hyper_service() {
         use hyper::service::Service as _;

@@ -464,7 +464,8 @@ impl Fairing for Cors {
         // headers, rather than a lookup for each CORS name.
         let has_cors = res.headers().iter().any(|h| {
             let name = h.name.as_str().as_bytes();
-            name.len() > 15 && name[..15].eq_ignore_ascii_case(b"access-control-")
+            name.get(..15)
+                .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"access-control-"))
         });
         if has_cors {
             for name in ResponseHeader::CORS {

@@ -81,6 +81,103 @@ fn values(response: &LocalResponse<'_>, name: &str) -> Vec<String> {
     response.headers().get(name).map(str::to_owned).collect()
 }
 
+/// The address of `name`'s value in `response`.
+fn address(response: &LocalResponse<'_>, name: &str) -> *const u8 {
+    let value = response.headers().get_one(name);
+    value.unwrap_or_else(|| panic!("no {name}")).as_ptr()
+}
+
+/// A client with `policy` in front of `GET /items`.
+fn client_for(policy: Policy) -> Client {
+    let rocket = rocket::build()
+        .manage(Calls::default())
+        .mount("/", routes![items])
+        .attach(Cors::new(policy));
+    Client::tracked(quiet(rocket)).expect("valid rocket")
+}
+
+#[test]
+fn echoed_origins_and_fixed_values_are_shared_not_copied() {
+    // A forwarded request's answer borrows the request's own `Origin`.
+    let client = app(false);
+    let request = client.get("/items").header(Header::new("Origin", APP));
+    let sent = request.inner().headers().get_one("origin").expect("sent");
+    let sent = sent.as_ptr();
+    let actual = [
+        request.dispatch(),
+        client
+            .get("/items")
+            .header(Header::new("Origin", APP))
+            .dispatch(),
+    ];
+    assert_eq!(values(&actual[0], "access-control-allow-origin"), [APP]);
+    assert_eq!(address(&actual[0], "access-control-allow-origin"), sent);
+
+    // Fixed values are borrowed from one static: two live responses show
+    // the same address, where copies would each have their own.
+    let preflight = |origin: &str, method: &str| {
+        client
+            .options("/items")
+            .header(Header::new("Origin", origin.to_owned()))
+            .header(Header::new(
+                "Access-Control-Request-Method",
+                method.to_owned(),
+            ))
+            .dispatch()
+    };
+    let allowed = [preflight(APP, "PUT"), preflight(APP, "PUT")];
+    let refused = [preflight(APP, "DELETE"), preflight(APP, "DELETE")];
+    assert_eq!(refused[0].status(), Status::Forbidden);
+    for (pair, name, value) in [
+        (&actual, "access-control-allow-credentials", "true"),
+        (&allowed, "access-control-allow-credentials", "true"),
+        (&refused, "content-type", "text/plain; charset=utf-8"),
+    ] {
+        assert_eq!(values(&pair[0], name), [value]);
+        assert_eq!(address(&pair[0], name), address(&pair[1], name), "{name}");
+    }
+
+    let any = client_for(
+        Policy::builder()
+            .allow_origins(["*"])
+            .build()
+            .expect("valid"),
+    );
+    let null = client_for(
+        Policy::builder()
+            .allow_origins(["null"])
+            .build()
+            .expect("valid"),
+    );
+    fn dispatch<'c>(
+        client: &'c Client,
+        origin: &'static str,
+        preflight: bool,
+    ) -> LocalResponse<'c> {
+        let request = if preflight {
+            client
+                .options("/items")
+                .header(Header::new("Access-Control-Request-Method", "GET"))
+        } else {
+            client.get("/items")
+        };
+        request.header(Header::new("Origin", origin)).dispatch()
+    }
+    for (client, origin, value) in [(&any, APP, "*"), (&null, "null", "null")] {
+        for preflight in [true, false] {
+            let pair = [
+                dispatch(client, origin, preflight),
+                dispatch(client, origin, preflight),
+            ];
+            let name = "access-control-allow-origin";
+            assert_eq!(values(&pair[0], name), [value]);
+            if preflight || value == "*" {
+                assert_eq!(address(&pair[0], name), address(&pair[1], name), "{value}");
+            }
+        }
+    }
+}
+
 #[test]
 fn preflights_are_answered_without_a_route_and_without_the_handler() {
     for catch_all in [false, true] {

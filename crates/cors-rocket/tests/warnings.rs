@@ -1,6 +1,6 @@
 //! A failed origin lookup is logged at WARN, naming the origin and why;
-//! a refusal is not. (Its own test binary: it installs a global
-//! `tracing` subscriber.)
+//! a refusal is not, but at DEBUG, with its reason, method and path. (Its
+//! own test binary: it installs a global `tracing` subscriber.)
 
 use std::fmt::Write;
 use std::sync::{Arc, Mutex};
@@ -118,7 +118,7 @@ fn items() -> &'static str {
 }
 
 #[test]
-fn failed_lookups_are_logged_at_warn() {
+fn failed_lookups_warn_and_refusals_log_at_debug() {
     let capture = Capture::default();
     tracing::subscriber::set_global_default(capture.clone()).expect("the only subscriber");
     let policy = Policy::builder()
@@ -138,4 +138,40 @@ fn failed_lookups_are_logged_at_warn() {
         assert_eq!(response.status(), Status::Ok, "{origin}");
     }
     check_warnings(&capture);
+
+    // The fixed-policy path (no lookup) logs its refusals as well.
+    let policy = Policy::builder()
+        .allow_origins([TENANT])
+        .build()
+        .expect("valid policy");
+    let rocket = rocket::build()
+        .mount("/fixed", routes![items])
+        .attach(Cors::new(policy));
+    let figment = rocket.figment().clone().merge(("log_level", "off"));
+    let client = Client::tracked(rocket.configure(figment)).expect("valid rocket");
+    let response = client
+        .get("/fixed/items")
+        .header(Header::new("Origin", REFUSED))
+        .dispatch();
+    assert_eq!(response.status(), Status::Ok);
+    for path in ["/items", "/fixed/items"] {
+        check_refusal_logged(&capture, path);
+    }
+}
+
+/// The refused origin's DEBUG line for `path`: why, and which request.
+fn check_refusal_logged(capture: &Capture, path: &str) {
+    let debug = capture.at(Level::DEBUG);
+    let parts = [
+        "message=CORS request refused ".to_owned(),
+        format!("reason=origin \"{REFUSED}\" not allowed "),
+        "method=\"GET\" ".to_owned(),
+        format!("path=\"{path}\" "),
+    ];
+    assert!(
+        debug
+            .iter()
+            .any(|d| parts.iter().all(|part| d.contains(part.as_str()))),
+        "{parts:?}\n{debug:?}"
+    );
 }

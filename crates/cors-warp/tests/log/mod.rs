@@ -35,12 +35,18 @@ pub struct Events {
 
 impl Events {
     /// The `WARN` events, in order.
+    #[allow(dead_code)] // not every test binary reads every level
     pub fn warnings(&self) -> Vec<Captured> {
+        self.at(Level::WARN)
+    }
+
+    /// The events at `level`, in order.
+    pub fn at(&self, level: Level) -> Vec<Captured> {
         self.events
             .lock()
             .expect("not poisoned")
             .iter()
-            .filter(|e| e.level == Level::WARN)
+            .filter(|e| e.level == level)
             .cloned()
             .collect()
     }

@@ -1,0 +1,136 @@
+//! The fixed-policy paths are worth having: under a fixed policy (no
+//! routes, no lookup, no origin predicate) every kind of request costs
+//! fewer allocations than the same policy read through a `SharedPolicy`,
+//! which takes the general path, and no more than the budget measured
+//! when the paths were built.
+//!
+//! A counting global allocator counts the allocations made by the current
+//! thread while a flag is set; the runtime is single-threaded, so a
+//! request's whole journey through the filter is counted.
+
+#![allow(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use cors_core::{Policy, SharedPolicy};
+use warp::Filter;
+use warp::test::RequestBuilder;
+
+struct Counting;
+
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static COUNT: Cell<usize> = const { Cell::new(0) };
+}
+
+fn note() {
+    // `try_with`: the allocator also runs while thread locals are torn down.
+    if COUNTING.try_with(Cell::get).unwrap_or(false) {
+        let _ = COUNT.try_with(|c| c.set(c.get() + 1));
+    }
+}
+
+// SAFETY: every call is forwarded unchanged to `System`; the counting only
+// touches `const`-initialized thread locals, which never allocate.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note();
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note();
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note();
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const APP: &str = "https://app.example";
+const OTHER: &str = "https://other.example";
+
+fn policy(block: bool) -> Policy {
+    Policy::builder()
+        .allow_origins([APP])
+        .allow_methods(["GET", "PUT"])
+        .allow_credentials(true)
+        .block_disallowed_origins(block)
+        .build()
+        .expect("valid policy")
+}
+
+/// The kinds of request: name, whether the policy blocks refused
+/// origins, the request, and the most allocations a fixed policy may cost
+/// (measured: lower it when a change does better).
+fn requests() -> Vec<(&'static str, bool, RequestBuilder, usize)> {
+    let get = |origin: Option<&str>| {
+        let request = warp::test::request().path("/items");
+        match origin {
+            Some(origin) => request.header("origin", origin),
+            None => request,
+        }
+    };
+    let preflight = |method: &str| {
+        warp::test::request()
+            .method("OPTIONS")
+            .path("/items")
+            .header("origin", APP)
+            .header("access-control-request-method", method)
+    };
+    vec![
+        ("no origin", false, get(None), 5),
+        ("allowed", false, get(Some(APP)), 8),
+        ("refused", false, get(Some(OTHER)), 8),
+        ("blocked", true, get(Some(OTHER)), 8),
+        ("allowed preflight", false, preflight("PUT"), 9),
+        ("refused preflight", false, preflight("DELETE"), 9),
+    ]
+}
+
+/// The allocations of the request at `index` of [`requests`] through
+/// `cors(source).wrap(..)`.
+async fn count(source: impl Into<cors_core::PolicySource>, index: usize) -> usize {
+    let filter = cors_warp::cors(source).wrap(warp::path!("items").map(|| "items"));
+    // Every kind once first, so that lazily built state is not counted.
+    for (_, _, request, _) in requests() {
+        let _ = request.reply(&filter).await;
+    }
+    let request = requests().swap_remove(index).2;
+    COUNT.with(|c| c.set(0));
+    COUNTING.with(|c| c.set(true));
+    let response = request.reply(&filter).await;
+    COUNTING.with(|c| c.set(false));
+    assert!(response.status().as_u16() < 500, "{response:?}");
+    COUNT.with(Cell::get)
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn fixed_policy_paths_allocate_less_than_the_general_path() {
+    for (index, (name, block, _, budget)) in requests().into_iter().enumerate() {
+        let fixed = count(policy(block), index).await;
+        let shared = count(SharedPolicy::new(policy(block)), index).await;
+        assert!(
+            fixed < shared,
+            "{name}: {fixed} allocations under a fixed policy, {shared} through the general path"
+        );
+        assert!(
+            fixed <= budget,
+            "{name}: {fixed} allocations, over the budget of {budget}"
+        );
+    }
+}
