@@ -147,12 +147,24 @@ async fn request_header_lines_are_echoed_line_by_line() {
         .append_header(("Access-Control-Request-Headers", "x-a"))
         .append_header(("Access-Control-Request-Headers", "x-b"))
         .to_request();
+    // Each line is echoed as the request's own value, shared, not copied.
+    let sent: Vec<_> = request
+        .headers()
+        .get_all("access-control-request-headers")
+        .map(|line| line.as_bytes().as_ptr())
+        .collect();
     let response = test::call_service(&app, request).await;
     assert_eq!(response.status(), 204);
     assert_eq!(
         values(&response, "access-control-allow-headers"),
         ["x-a", "x-b"]
     );
+    let echoed: Vec<_> = response
+        .headers()
+        .get_all("access-control-allow-headers")
+        .map(|line| line.as_bytes().as_ptr())
+        .collect();
+    assert_eq!(echoed, sent);
     assert_eq!(
         values(&response, "vary"),
         ["Origin, Access-Control-Request-Method, Access-Control-Request-Headers"]
