@@ -381,15 +381,15 @@ where
         .and(E::into_responses(filter.clone()))
         .map(|forward: Forward, response| forward.apply(response));
 
-    // What the wrapper answers itself under a fixed policy.
+    // What the wrapper answers itself under a fixed policy: whatever the
+    // common path handed on (an `OPTIONS` request, or any CORS request when
+    // refused ones are answered).
     let answering_policy = quick;
     let quick_answered = warp::method()
         .and_then(move |method: Method| {
             ready(match &answering_policy {
-                Some(policy) if method == Method::OPTIONS || answers_actual => {
-                    Ok((policy.clone(), method))
-                }
-                _ => Err(warp::reject::not_found()),
+                Some(policy) => Ok((policy.clone(), method)),
+                None => Err(warp::reject::not_found()),
             })
         })
         .untuple_one()
