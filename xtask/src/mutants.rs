@@ -754,6 +754,8 @@ mod tests {
             targets(&adapters),
             [
                 "--lib",
+                "--test=allocations",
+                "--test=logging",
                 "--test=lookup",
                 "--test=middleware",
                 "--test=warnings",
