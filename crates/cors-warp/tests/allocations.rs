@@ -96,8 +96,17 @@ fn requests() -> Vec<(&'static str, bool, RequestBuilder, [usize; 2])> {
             .header("origin", APP)
             .header("access-control-request-method", method)
     };
+    // An actual request that carries a preflight's header is still
+    // decided once.
+    let lookalike = get(Some(APP)).header("access-control-request-method", "PUT");
     vec![
         ("no origin", false, get(None), [5, 6]),
+        (
+            "actual request with a preflight's header",
+            false,
+            lookalike,
+            [10, 11],
+        ),
         ("allowed", false, get(Some(APP)), [9, 10]),
         ("refused", false, get(Some(OTHER)), [9, 10]),
         ("blocked", true, get(Some(OTHER)), [9, 12]),
