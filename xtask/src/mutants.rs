@@ -668,7 +668,7 @@ pub fn report(tallies: &[Tally], times: &[(String, f64)], version: &str) -> Stri
         let what = if group == "engine" {
             "cors-core"
         } else {
-            "the adapters, in one run"
+            "the latest run over adapters; the rows it tested carry its date"
         };
         let _ = writeln!(
             out,
