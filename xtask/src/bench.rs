@@ -1320,8 +1320,9 @@ max_age = 600
 Written by `cargo xtask bench --e2e` on {date}; {rustc}; load average
 before: {before}, after: {after}. The release `cors-demo` (this project's
 adapter, `--policy` with the framework bench's policy) against `peer-demo`
-(`cors-benches`: the demo's `/echo`, same answer and runtime, with the
-crate the adapter replaces configured to the same policy), both on
+(`cors-benches`: the demo's own routes, runtime and serving shape, with
+the crate the adapter replaces, configured to the same policy, in the
+adapter's place), both on
 127.0.0.1, each request kind sent by `wrk -t1 -c16 -d{seconds}s` (keep-alive)
 to `/echo`; {rounds} rounds per kind, the two servers alternating (ours
 first in odd rounds). Requests per second: the median of the rounds;

@@ -71,6 +71,12 @@ pub fn rocket_on(
 /// # drop(rocket);
 /// ```
 pub fn with_cors(base: Rocket<Build>, cors: Cors, routes: Routes) -> Rocket<Build> {
+    mounted(base, routes).attach(cors)
+}
+
+/// The demo routes on `base`, without CORS (the end-to-end benchmark
+/// serves them with the crate the adapter replaces).
+pub fn mounted(base: Rocket<Build>, routes: Routes) -> Rocket<Build> {
     let echo = routes![
         echo_get,
         echo_head,
@@ -85,8 +91,7 @@ pub fn with_cors(base: Rocket<Build>, cors: Cors, routes: Routes) -> Rocket<Buil
         // policies (`[[routes]] paths = ["/public/*"]`).
         .mount("/", echo.clone())
         .mount("/public", echo)
-        .mount("/", routes![fail])
-        .attach(cors);
+        .mount("/", routes![fail]);
     if routes == Routes::Conformance {
         rocket = rocket.mount("/", routes![own_cors, vary_star, json]);
     }

@@ -38,8 +38,9 @@ pub fn filter_with_lookup(
         .boxed()
 }
 
-/// The routes, without CORS.
-fn unwrapped(
+/// The routes, without CORS (the end-to-end benchmark serves them with
+/// the crate the adapter replaces).
+pub fn unwrapped(
     routes: Routes,
 ) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync + 'static {
     let echo = || methods().map(|| reply(&[("vary", "Accept-Encoding"), ("x-request-id", "1")]));
