@@ -974,7 +974,7 @@ route, lookup and shared-policy path (after a thread's first
 }
 
 /// `cargo xtask bench --e2e`: the release `cors-demo` against the same
-/// `/echo` served with the peer crate (`peer-demo`, in `cors-benches`),
+/// application served with the peer crate (`peer-demo`, in `cors-benches`),
 /// over real sockets on 127.0.0.1, measured with `wrk`: every request kind,
 /// every framework, the two servers alternating (ours first in odd rounds,
 /// the peer first in even ones), both configured to the benchmark policy.
