@@ -418,12 +418,18 @@ fn apply(
     for (name, value) in values {
         headers.append(name.to_http(), value);
     }
-    let existing = headers
-        .get_all(header::VARY)
-        .iter()
-        .map(HeaderValue::as_bytes);
-    if let Some(add) = vary.merge(existing) {
-        headers.append(header::VARY, fixed::vary(add));
+    // One lookup of `Vary`, whether the handler set it or not.
+    match headers.entry(header::VARY) {
+        header::Entry::Vacant(entry) => {
+            if let Some(add) = vary.merge([]) {
+                entry.insert(fixed::vary(add));
+            }
+        }
+        header::Entry::Occupied(mut entry) => {
+            if let Some(add) = vary.merge(entry.iter().map(HeaderValue::as_bytes)) {
+                entry.append(fixed::vary(add));
+            }
+        }
     }
 }
 
