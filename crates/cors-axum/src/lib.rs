@@ -228,7 +228,6 @@ use cors_core::{
 #[cfg(doc)]
 use cors_core::{SharedPolicy, VerdictCache};
 use http::header;
-use http::request::Parts;
 use http::{Request, Response};
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
@@ -363,14 +362,21 @@ enum Settled<B> {
     Forward(Option<ForwardHeaders>),
 }
 
-fn settle<B>(decision: &Decision<'_>, parts: &Parts) -> Settled<B> {
+fn settle<B, R>(decision: &Decision<'_>, request: &Request<R>) -> Settled<B> {
     if let Some(refusal) = decision.refusal() {
-        tracing::debug!(%refusal, method = %parts.method, "CORS request refused");
+        tracing::debug!(%refusal, method = %request.method(), "CORS request refused");
     }
-    match decision.to_http_response_sharing(&parts.headers, CorsBody::text) {
+    let headers = request.headers();
+    match decision.to_http_response_sharing(headers, CorsBody::text) {
         Some(response) => Settled::Answer(response),
-        None => Settled::Forward(decision.forward_headers(parts.headers.get(header::ORIGIN))),
+        None => Settled::Forward(decision.forward_headers(headers.get(header::ORIGIN))),
     }
+}
+
+/// What the engine reads of a request, borrowed from it (not taken apart:
+/// moving the parts out and back costs two copies of them).
+fn request_parts<R>(request: &Request<R>) -> RequestParts<'_> {
+    RequestParts::from_http_headers(request.method(), request.uri().path(), request.headers())
 }
 
 /// Logs a lookup that gave no verdict (the origin is refused).
@@ -393,14 +399,11 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let (parts, body) = request.into_parts();
         let settled = {
             let policy = self.source.load();
-            settle(&policy.evaluate(&RequestParts::from_http(&parts)), &parts)
+            settle(&policy.evaluate(&request_parts(&request)), &request)
         };
-        ResponseFuture::new(settled, || {
-            self.inner.call(Request::from_parts(parts, body))
-        })
+        ResponseFuture::new(settled, || self.inner.call(request))
     }
 }
 
@@ -421,20 +424,19 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let (parts, body) = request.into_parts();
         // The policy is read once; when the lookup must be awaited, the
         // future keeps that same policy (owned) for the rest of the request.
         let settled = {
             let policy = self.source.load();
-            let request = RequestParts::from_http(&parts);
-            let decision = policy.evaluate_with_lookup(&request);
+            let parts = request_parts(&request);
+            let decision = policy.evaluate_with_lookup(&parts);
             match decision.lookup() {
-                None => Ok(settle(&decision, &parts)),
+                None => Ok(settle(&decision, &request)),
                 Some(query) => match self.lookup.cached(query.origin()) {
                     Some(verdict) => {
                         warn_if_failed(query.origin(), &verdict);
-                        let decision = policy.resolve_lookup(&request, verdict.is_allowed());
-                        Ok(settle(&decision, &parts))
+                        let decision = policy.resolve_lookup(&parts, verdict.is_allowed());
+                        Ok(settle(&decision, &request))
                     }
                     None => Err(Policy::clone(&policy)),
                 },
@@ -442,9 +444,7 @@ where
         };
         let policy = match settled {
             Ok(settled) => {
-                let future = ResponseFuture::new(settled, || {
-                    self.inner.call(Request::from_parts(parts, body))
-                });
+                let future = ResponseFuture::new(settled, || self.inner.call(request));
                 return LookupResponseFuture {
                     kind: LookupKind::Settled { future },
                 };
@@ -458,24 +458,24 @@ where
         let lookup = self.lookup.clone();
         let future = async move {
             let settled = {
-                let request = RequestParts::from_http(&parts);
+                let parts = request_parts(&request);
                 // The same policy and request as in `call`: the same
                 // question.
-                let asked = policy.evaluate_with_lookup(&request);
+                let asked = policy.evaluate_with_lookup(&parts);
                 let decision = match asked.lookup() {
                     Some(query) => {
                         let verdict = lookup.decide(query, tokio::time::sleep).await;
                         warn_if_failed(query.origin(), &verdict);
-                        policy.resolve_lookup(&request, verdict.is_allowed())
+                        policy.resolve_lookup(&parts, verdict.is_allowed())
                     }
                     None => asked,
                 };
-                settle(&decision, &parts)
+                settle(&decision, &request)
             };
             match settled {
                 Settled::Answer(response) => Ok(response),
                 Settled::Forward(headers) => {
-                    let mut response = inner.call(Request::from_parts(parts, body)).await?;
+                    let mut response = inner.call(request).await?;
                     if let Some(headers) = headers {
                         headers.apply(response.headers_mut());
                     }

@@ -86,7 +86,7 @@ impl<'a> RequestParts<'a> {
     where
         I: IntoIterator<Item = &'a [u8]>,
     {
-        let mut parts = RequestParts::new(method).with_path(path);
+        let mut parts = RequestParts::at(method, path);
         for value in values(&header::ORIGIN) {
             parts.origin.push(value);
         }

@@ -25,7 +25,7 @@ use regex_syntax::hir::{Hir, Look};
 
 use crate::origin::{Origin, Port};
 use crate::request::RequestParts;
-use crate::set::{ByteSet, StrMap, StrSet};
+use crate::set::{ByteKeyed, ByteKeyedSet, StrMap, StrSet};
 
 /// A user-supplied origin check: given the request's serialized origin and
 /// the request, whether to allow it.
@@ -64,7 +64,7 @@ pub(crate) struct OriginMatcher {
     pub(crate) null: bool,
     /// Exact origins, as bytes, so a request's value is looked up before
     /// it is parsed.
-    exact: ByteSet,
+    exact: ByteKeyedSet,
     /// The longest exact origin.
     longest_exact: usize,
     /// `scheme://host` of the `:*` patterns without a subdomain wildcard.
@@ -91,7 +91,7 @@ impl OriginMatcher {
                 .insert(format!("{}://{}", pattern.scheme, pattern.host).into());
         } else {
             self.longest_exact = self.longest_exact.max(text.len());
-            self.exact.insert(text.as_bytes().into());
+            self.exact.insert(ByteKeyed(text.into()));
         }
     }
 
@@ -100,11 +100,15 @@ impl OriginMatcher {
         self.regex = Some(regexes);
     }
 
-    /// Whether `bytes` is one of the exact origins: the common case, tried
-    /// before the value is parsed (a configured origin is a valid one).
+    /// The exact origin `bytes` is, if it is one: the common case, tried
+    /// before the value is parsed (a configured origin is a valid one, and
+    /// the stored text needs no UTF-8 check).
     #[inline]
-    pub(crate) fn is_exact(&self, bytes: &[u8]) -> bool {
-        bytes.len() <= self.longest_exact && self.exact.contains(bytes)
+    pub(crate) fn exact(&self, bytes: &[u8]) -> Option<&str> {
+        if bytes.len() > self.longest_exact {
+            return None;
+        }
+        self.exact.get(bytes).map(|stored| &*stored.0)
     }
 
     /// Whether a rule other than an exact origin allows a well-formed,

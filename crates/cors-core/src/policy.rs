@@ -1000,9 +1000,9 @@ impl Inner {
                 self.refer("null", self.lookup_null, lookup)
             };
         }
-        if self.origins.is_exact(bytes) {
+        if let Some(origin) = self.origins.exact(bytes) {
             // Configured origins are serialized origins, so this is one.
-            return std::str::from_utf8(bytes).map_err(|_| Refusal::MalformedOrigin(bytes).into());
+            return Ok(origin);
         }
         let Some((text, parsed)) = origin::parse_request_origin(bytes) else {
             return Err(Refusal::MalformedOrigin(bytes).into());

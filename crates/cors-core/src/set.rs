@@ -65,8 +65,27 @@ impl Hasher for FxHasher {
 pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
 /// A set of strings compared byte for byte.
 pub(crate) type StrSet = HashSet<Box<str>, FxBuild>;
-/// A set of byte strings.
-pub(crate) type ByteSet = HashSet<Box<[u8]>, FxBuild>;
+/// A set of strings looked up by bytes: a lookup gives back the stored
+/// string, so a request's bytes found in it need no UTF-8 check.
+pub(crate) type ByteKeyedSet = HashSet<ByteKeyed, FxBuild>;
+
+/// A string hashed and compared as its bytes, so that a set of them can be
+/// looked up with a `&[u8]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ByteKeyed(pub(crate) Box<str>);
+
+impl std::hash::Hash for ByteKeyed {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // As `[u8]` hashes, which `Borrow<[u8]>` requires.
+        self.0.as_bytes().hash(state);
+    }
+}
+
+impl std::borrow::Borrow<[u8]> for ByteKeyed {
+    fn borrow(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
 /// A map keyed by strings compared byte for byte.
 pub(crate) type StrMap<V> = HashMap<Box<str>, V, FxBuild>;
 

@@ -186,6 +186,43 @@
 //! shared policy, a policy with routes or a lookup) leaves that branch as a
 //! rejection, which warp boxes.
 //!
+//! # Serving through tower
+//!
+//! A server that runs tower services (hyper-util's, or any built on
+//! tower) can serve `warp::service(routes)` under cors-axum's
+//! [`CorsLayer`](https://docs.rs/cors-axum), a tower layer that is not tied
+//! to axum. It reads the request in place instead of through filters, and
+//! sees every response, rejections included (warp's service has already
+//! made them responses), so nothing is lost: it passes the same
+//! conformance table. It is the cheaper way in: in instruction counts per
+//! request it does 18% (no `Origin`) to 37% (a refused preflight) less work
+//! than the filter wrapper served through the same `warp::service`.
+//!
+//! ```
+//! use cors_core::Policy;
+//! use tower::{Layer, ServiceExt};
+//! use warp::Filter;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let policy = Policy::builder()
+//!     .allow_origins(["https://app.example.com"])
+//!     .build()?;
+//! let items = warp::path("items").and(warp::get()).map(|| "items");
+//! let service = cors_axum::CorsLayer::new(policy).layer(warp::service(items));
+//!
+//! // A path no route matches: warp's 404, with the CORS headers.
+//! let request = http::Request::get("/nothing")
+//!     .header("origin", "https://app.example.com")
+//!     .body(String::new())?;
+//! let response = service.oneshot(request).await?;
+//! assert_eq!(response.status(), 404);
+//! assert_eq!(response.headers()["access-control-allow-origin"], "https://app.example.com");
+//! assert_eq!(response.headers()["vary"], "Origin");
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Logging
 //!
 //! Refused CORS requests are logged with `tracing` at `DEBUG` level, with
