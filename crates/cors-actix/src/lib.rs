@@ -370,7 +370,7 @@ where
     };
     match next {
         Next::Respond(response) => Ok(req.into_response(response).map_into_right_body()),
-        Next::Forward(headers) => finish(service.call(req).await, headers),
+        Next::Forward(mut headers) => finish(service.call(req).await, &mut headers),
     }
 }
 
@@ -452,17 +452,22 @@ fn shared_from<'h>(
     }
 }
 
-/// The inner service's result with the decision's headers applied.
+/// The inner service's result with the decision's headers applied (taken
+/// out of `headers`, which is left empty, rather than moved whole).
 fn finish<B>(
     result: Result<ServiceResponse<B>, Error>,
-    headers: Headers,
+    headers: &mut Headers,
 ) -> Result<ServiceResponse<EitherBody<B>>, Error> {
     match result {
         Ok(mut response) => {
             headers.apply(response.headers_mut());
             Ok(response.map_into_left_body())
         }
-        Err(error) => Err(CorsError { error, headers }.into()),
+        Err(error) => Err(CorsError {
+            error,
+            headers: std::mem::take(headers),
+        }
+        .into()),
     }
 }
 
@@ -491,15 +496,15 @@ fn request_parts(req: &ServiceRequest) -> (RequestParts<'_>, Option<&HeaderValue
 /// A decision's headers for the handler's response, in actix types, so
 /// that they outlive the request they were computed from (none for a
 /// decision that does not forward).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 struct Headers(Option<ForwardHeaders02>);
 
 impl Headers {
     /// Removes the CORS headers already present, appends the decision's
-    /// headers and merges `Vary`.
-    fn apply(self, map: &mut HeaderMap) {
-        if let Some(forward) = self.0 {
-            let (pairs, vary) = forward.into_parts();
+    /// headers (taken out of `self`) and merges `Vary`.
+    fn apply(&mut self, map: &mut HeaderMap) {
+        if let Some(forward) = &mut self.0 {
+            let (pairs, vary) = forward.take();
             apply(map, pairs, vary);
         }
     }
@@ -583,10 +588,12 @@ where
             },
             StateProj::Forward { future, pending } => {
                 let result = std::task::ready!(future.poll(cx));
-                let Some(headers) = pending.take() else {
+                let Some(headers) = pending.as_mut() else {
                     panic!("CorsFuture polled after completion");
                 };
-                Poll::Ready(finish(result, headers))
+                let output = finish(result, headers);
+                *pending = None;
+                Poll::Ready(output)
             }
             StateProj::Lookup { future } => future.as_mut().poll(cx),
         }

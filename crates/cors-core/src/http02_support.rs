@@ -242,6 +242,40 @@ pub struct ForwardHeaders02 {
 }
 
 impl ForwardHeaders02 {
+    /// Takes the headers to append out of the set, leaving it empty, and
+    /// gives the names to merge into `Vary`: like
+    /// [`into_parts`](ForwardHeaders02::into_parts), without moving the
+    /// whole set (a hundred-odd bytes) into the iterator.
+    ///
+    /// ```
+    /// use cors_core::{Policy, RequestParts};
+    ///
+    /// let policy = Policy::builder().allow_origins(["https://a.example"]).build().unwrap();
+    /// let mut request = RequestParts::new("GET");
+    /// request.add_header("origin", b"https://a.example");
+    /// let mut forward = policy
+    ///     .evaluate(&request)
+    ///     .forward_headers_http02(|_, _| None)
+    ///     .unwrap();
+    /// let (headers, vary) = forward.take();
+    /// let names: Vec<_> = headers.map(|(name, _)| name).collect();
+    /// assert_eq!(names, ["access-control-allow-origin"]);
+    /// assert_eq!(vary.merge_http02([]).unwrap(), "Origin");
+    /// assert_eq!(forward.take().0.count(), 0);
+    /// ```
+    pub fn take(
+        &mut self,
+    ) -> (
+        impl Iterator<Item = (HeaderName, HeaderValue)> + '_,
+        crate::Vary,
+    ) {
+        let headers = self.headers.iter_mut().filter_map(Option::take);
+        (
+            headers.map(|(name, value)| (name.to_http02(), value)),
+            self.vary,
+        )
+    }
+
     /// The headers to append, and the names to merge into `Vary`.
     pub fn into_parts(self) -> (impl Iterator<Item = (HeaderName, HeaderValue)>, crate::Vary) {
         let headers = self.headers.into_iter().flatten();

@@ -390,8 +390,10 @@ impl ForwardHeaders {
     /// Applies the headers to the handler's response, as
     /// [`Decision::apply_to_http`] does: removes any CORS header the
     /// handler set, appends these, and merges `Vary`.
-    pub fn apply(self, headers: &mut HeaderMap) {
-        apply(headers, self.headers.into_iter().flatten(), self.vary);
+    pub fn apply(mut self, headers: &mut HeaderMap) {
+        // Taken slot by slot rather than moved into an iterator whole.
+        let values = self.headers.iter_mut().filter_map(Option::take);
+        apply(headers, values, self.vary);
     }
 }
 
