@@ -25,7 +25,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use cors_benches::apps::{Framework, Scenario, actix, axum, rocket, warp};
+use cors_benches::apps::{Framework, Scenario, actix, axum, rocket, warp, warp_tower};
 use cors_benches::lookup::{LookupFramework, Rule};
 use cors_benches::{ENGINE_SIZES, ENGINE_SUBDOMAINS, check_engine_case, engine_cases, policy};
 
@@ -202,6 +202,7 @@ fn main() {
     framework(actix::build);
     framework(rocket::RocketApps::new);
     framework(warp::build);
+    framework(warp_tower::build);
     lookup(cors_benches::lookup::Axum::new);
     lookup(cors_benches::lookup::actix);
     lookup(cors_benches::lookup::Rocket::new);

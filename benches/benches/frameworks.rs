@@ -7,7 +7,7 @@
 
 use std::hint::black_box;
 
-use cors_benches::apps::{Framework, Scenario, actix, axum, rocket, warp};
+use cors_benches::apps::{Framework, Scenario, actix, axum, rocket, warp, warp_tower};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 
 /// Checks every answer once, then times every scenario, the three variants
@@ -42,5 +42,16 @@ fn on_warp(c: &mut Criterion) {
     compare(c, warp::build());
 }
 
-criterion_group!(benches, on_axum, on_actix, on_rocket, on_warp);
+fn on_warp_tower(c: &mut Criterion) {
+    compare(c, warp_tower::build());
+}
+
+criterion_group!(
+    benches,
+    on_axum,
+    on_actix,
+    on_rocket,
+    on_warp,
+    on_warp_tower
+);
 criterion_main!(benches);

@@ -30,12 +30,21 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// The frameworks, in report order, with the crate each adapter replaces.
-const FRAMEWORKS: [(&str, &str, &str); 4] = [
+const FRAMEWORKS: [(&str, &str, &str); 5] = [
     ("axum", "cors-axum", "tower-http `CorsLayer` (0.7)"),
     ("actix", "cors-actix", "`actix-cors` (0.7)"),
     ("rocket", "cors-rocket", "`rocket_cors` fairing (0.6)"),
     ("warp", "cors-warp", "`warp::cors()` (warp 0.4)"),
+    (
+        WARP_TOWER,
+        "cors-axum",
+        "`warp::cors()`, both served by `warp::service`",
+    ),
 ];
+
+/// warp served as a tower service, under cors-axum's layer: measured in
+/// process only (`cors-demo` serves warp through its filter wrapper).
+const WARP_TOWER: &str = "warp-tower";
 
 /// The scenarios, in report order, with what each request is.
 const SCENARIOS: [(&str, &str); 6] = [
@@ -111,7 +120,10 @@ const MEASURABLE_NS: f64 = 50.0;
 const DEFAULT_RUNS: usize = 3;
 
 /// The criterion groups of the framework bench.
-const FRAMEWORK_GROUPS: [&str; 4] = ["axum", "actix", "rocket", "warp"];
+const FRAMEWORK_GROUPS: [&str; 5] = ["axum", "actix", "rocket", "warp", WARP_TOWER];
+
+/// The frameworks of the origin-lookup bench.
+const LOOKUP_FRAMEWORKS: [&str; 4] = ["axum", "actix", "rocket", "warp"];
 
 /// The heading of the end-to-end section, which `--e2e` writes and the
 /// in-process run keeps.
@@ -580,7 +592,8 @@ x-api-key`, exposed `x-request-id`, credentials, max age 600. Each app is
 built once; one iteration sends one request through the framework's
 in-process client (axum: `Router` + `oneshot`; actix: `test::init_service`
 + `call`; Rocket: the asynchronous local `Client`, untracked; warp:
-`warp::test::request().reply`), on a current-thread runtime.
+`warp::test::request().reply`; warp-tower: `warp::service` + `oneshot`),
+on a current-thread runtime.
 
 A middleware's **cost** is its time minus the baseline's for the same
 request (the baseline answers a preflight with its router's 404 or 405).
@@ -674,6 +687,15 @@ would have. Allocations: baseline / ours / peer.
         out.push('\n');
         if framework == "warp" {
             floor_table(&mut out, records, times, &mut misses, &mut checked);
+        }
+        if framework == WARP_TOWER {
+            out.push_str(
+                "warp's other way in: the application served as a tower service \
+                 (`warp::service(routes)`), under cors-axum's `CorsLayer`, which \
+                 reads the request in place rather than through filters; the \
+                 peer is `warp::service(routes.with(warp::cors()))` and the \
+                 baseline `warp::service(routes)`.\n\n",
+            );
         }
     }
 
@@ -813,7 +835,7 @@ tables above.
 | framework | static | cached lookup | time ratio | allocations static | allocations cached | extra |
 |---|---:|---:|---:|---:|---:|---:|"
     );
-    for framework in FRAMEWORK_GROUPS {
+    for framework in LOOKUP_FRAMEWORKS {
         let fixed = times.get("lookup", framework, "static");
         let cached = times.get("lookup", framework, "cached_lookup");
         let ratio = match (fixed, cached) {
@@ -987,7 +1009,9 @@ pub(crate) mod e2e {
     use std::process::{Child, Command, Stdio};
     use std::time::{Duration, Instant};
 
-    use super::{E2E_HEADING, FRAMEWORKS, cargo_stdout, command_line, load_average, mark, median};
+    use super::{
+        E2E_HEADING, FRAMEWORKS, WARP_TOWER, cargo_stdout, command_line, load_average, mark, median,
+    };
 
     /// How long and how often each pair is measured.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1251,7 +1275,7 @@ max_age = 600
         }
         let load_before = load_average();
         let mut rows = Vec::new();
-        for (framework, _, _) in FRAMEWORKS {
+        for (framework, _, _) in FRAMEWORKS.into_iter().filter(|(f, ..)| *f != WARP_TOWER) {
             let (api, page, peer_address) = (free_address()?, free_address()?, free_address()?);
             let ours = start(
                 &target.join("cors-demo"),

@@ -10,6 +10,7 @@ pub mod actix;
 pub mod axum;
 pub mod rocket;
 pub mod warp;
+pub mod warp_tower;
 
 use std::fmt;
 

@@ -14,7 +14,8 @@ use super::{
 };
 
 /// The routes every application serves: `GET /items`.
-fn routes() -> impl Filter<Extract = (impl Reply,), Error = ::warp::Rejection> + Clone + 'static {
+pub(super) fn routes()
+-> impl Filter<Extract = (impl Reply,), Error = ::warp::Rejection> + Clone + 'static {
     ::warp::path("items")
         .and(::warp::path::end())
         .and(::warp::get())

@@ -10,7 +10,7 @@
 use std::hint::black_box;
 use std::process::ExitCode;
 
-use cors_benches::apps::{Framework, Scenario, Variant, actix, axum, rocket, warp};
+use cors_benches::apps::{Framework, Scenario, Variant, actix, axum, rocket, warp, warp_tower};
 
 fn run<F: Framework>(mut framework: F, scenario: Scenario, variant: Variant, requests: u64) {
     framework.check();
@@ -46,6 +46,7 @@ fn main() -> ExitCode {
         "actix" => run(actix::build(), scenario, variant, requests),
         "rocket" => run(rocket::RocketApps::new(), scenario, variant, requests),
         "warp" => run(warp::build(), scenario, variant, requests),
+        "warp-tower" => run(warp_tower::build(), scenario, variant, requests),
         other => {
             eprintln!("unknown framework {other}");
             return ExitCode::FAILURE;

@@ -194,9 +194,10 @@
 //! to axum. It reads the request in place instead of through filters, and
 //! sees every response, rejections included (warp's service has already
 //! made them responses), so nothing is lost: it passes the same
-//! conformance table. It is the cheaper way in: in instruction counts per
-//! request it does 18% (no `Origin`) to 37% (a refused preflight) less work
-//! than the filter wrapper served through the same `warp::service`.
+//! conformance table. It is the cheaper way in: counted in instructions
+//! on the benchmark application (`BENCHMARKS.md`, table `warp-tower`), its
+//! cost over the bare application is 31% (no `Origin`) to 82% (a refused
+//! preflight) below the filter wrapper's.
 //!
 //! ```
 //! use cors_core::Policy;
