@@ -195,9 +195,10 @@
 //! sees every response, rejections included (warp's service has already
 //! made them responses), so nothing is lost: it passes the same
 //! conformance table. It is the cheaper way in: counted in instructions
-//! on the benchmark application (`BENCHMARKS.md`, table `warp-tower`), its
-//! cost over the bare application is 31% (no `Origin`) to 82% (a refused
-//! preflight) below the filter wrapper's.
+//! (callgrind, the `cell` binary of the project's benchmarks), its cost
+//! over the bare application is 31% (no `Origin`) to 82% (a refused
+//! preflight) below the filter wrapper's; `BENCHMARKS.md` times it as
+//! `warp-tower`.
 //!
 //! ```
 //! use cors_core::Policy;
