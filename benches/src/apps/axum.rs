@@ -95,13 +95,6 @@ impl Framework for Axum {
     }
 
     fn observe(&mut self, variant: Variant, scenario: Scenario) -> Observed {
-        let response = self.respond(variant, scenario);
-        Observed::new(
-            response.status().as_u16(),
-            response
-                .headers()
-                .iter()
-                .map(|(n, v)| (n.as_str(), v.as_bytes())),
-        )
+        Observed::of_http(&self.respond(variant, scenario))
     }
 }

@@ -221,6 +221,17 @@ impl Observed {
         Observed { status, headers }
     }
 
+    /// Keeps the CORS-relevant lines of an `http` 1.x response.
+    pub fn of_http<X>(response: &http::Response<X>) -> Self {
+        Observed::new(
+            response.status().as_u16(),
+            response
+                .headers()
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_bytes())),
+        )
+    }
+
     /// The first value of `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.headers

@@ -86,7 +86,7 @@ impl<'a> RequestParts<'a> {
     where
         I: IntoIterator<Item = &'a [u8]>,
     {
-        let mut parts = RequestParts::at(method, path);
+        let mut parts = RequestParts::new(method).with_path(path);
         for value in values(&header::ORIGIN) {
             parts.origin.push(value);
         }
@@ -153,8 +153,8 @@ impl Decision<'_> {
     /// let policy = Policy::builder().allow_origins(["https://a.example"]).build().unwrap();
     /// let mut request = RequestParts::new("GET");
     /// request.add_header("origin", b"https://a.example");
-    /// let forward = policy.evaluate(&request).forward_headers_http02(|_, _| None).unwrap();
-    /// let (headers, vary) = forward.into_parts();
+    /// let mut forward = policy.evaluate(&request).forward_headers_http02(|_, _| None).unwrap();
+    /// let (headers, vary) = forward.take();
     /// assert_eq!(headers.count(), 1);
     /// assert_eq!(vary.merge([]), Some("Origin"));
     /// ```
@@ -243,9 +243,8 @@ pub struct ForwardHeaders02 {
 
 impl ForwardHeaders02 {
     /// Takes the headers to append out of the set, leaving it empty, and
-    /// gives the names to merge into `Vary`: like
-    /// [`into_parts`](ForwardHeaders02::into_parts), without moving the
-    /// whole set (a hundred-odd bytes) into the iterator.
+    /// gives the names to merge into `Vary`. Taken slot by slot, rather
+    /// than moved whole (a hundred-odd bytes) into an iterator.
     ///
     /// ```
     /// use cors_core::{Policy, RequestParts};
@@ -270,15 +269,6 @@ impl ForwardHeaders02 {
         crate::Vary,
     ) {
         let headers = self.headers.iter_mut().filter_map(Option::take);
-        (
-            headers.map(|(name, value)| (name.to_http02(), value)),
-            self.vary,
-        )
-    }
-
-    /// The headers to append, and the names to merge into `Vary`.
-    pub fn into_parts(self) -> (impl Iterator<Item = (HeaderName, HeaderValue)>, crate::Vary) {
-        let headers = self.headers.into_iter().flatten();
         (
             headers.map(|(name, value)| (name.to_http02(), value)),
             self.vary,

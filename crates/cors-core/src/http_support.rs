@@ -77,7 +77,7 @@ impl<'a> RequestParts<'a> {
         path: &'a str,
         headers: &'a HeaderMap,
     ) -> Self {
-        let mut parts = RequestParts::at(method.as_str(), path);
+        let mut parts = RequestParts::new(method.as_str()).with_path(path);
         for value in headers.get_all(header::ORIGIN) {
             parts.origin.push(value.as_bytes());
         }

@@ -86,16 +86,9 @@ impl<'a> Lines<'a> {
 impl<'a> RequestParts<'a> {
     /// Starts a request with its method, as sent (methods are case-sensitive).
     pub fn new(method: &'a str) -> Self {
-        Self::at(method, "")
-    }
-
-    /// A request for `method` at `path` with no CORS header yet, built in
-    /// place: the parts are a few hundred bytes, and a chain of by-value
-    /// builders copies them at each step.
-    pub(crate) fn at(method: &'a str, path: &'a str) -> Self {
         RequestParts {
             method,
-            path,
+            path: "",
             origin: Field::Absent,
             request_method: Field::Absent,
             request_headers: Lines::EMPTY,

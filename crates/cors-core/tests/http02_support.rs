@@ -1,7 +1,7 @@
 //! The `http` 0.2 conversions cors-core exports for the actix-web and
 //! Rocket adapters (feature `http02`): `RequestParts::from_http02_lookup`,
 //! `Decision::http02_headers`, `Decision::forward_headers_http02` with
-//! `ForwardHeaders02::into_parts`, and `Vary::merge_http02`, with exact
+//! `ForwardHeaders02::take`, and `Vary::merge_http02`, with exact
 //! names, values and `Vary` values for every kind of decision, and what
 //! each asks of the adapter's lookup functions.
 //!
@@ -133,10 +133,10 @@ fn headers(decision: &Decision<'_>) -> Vec<(HeaderName, HeaderValue)> {
 
 /// A forwarded decision's headers and `Vary`, nothing asked of the request.
 fn forwarded(decision: &Decision<'_>) -> (Vec<(HeaderName, HeaderValue)>, Vary) {
-    let forward = decision
+    let mut forward = decision
         .forward_headers_http02(|_, _| None)
         .expect("the handler runs");
-    let (headers, vary) = forward.into_parts();
+    let (headers, vary) = forward.take();
     (headers.collect(), vary)
 }
 
@@ -488,11 +488,12 @@ fn forward_headers_http02_of_an_allowed_actual_request() {
     let map = header_map(&[("origin", "https://app.example.com")]);
     let decision = policy.evaluate(&request("GET", "/", &map));
     let mut log = Asked::new();
-    let forward = decision
+    let mut forward = decision
         .forward_headers_http02(recording(&mut log, &map))
         .expect("the handler runs");
     assert_eq!(log, asked(&[("origin", "https://app.example.com")]));
-    let (pairs, vary) = forward.clone().into_parts();
+    let mut copy = forward.clone();
+    let (pairs, vary) = copy.take();
     let pairs: Vec<_> = pairs.collect();
     let expected_pairs = expected(&[
         ("access-control-allow-origin", "https://app.example.com"),
@@ -506,7 +507,7 @@ fn forward_headers_http02_of_an_allowed_actual_request() {
         ptr(map.get("origin").unwrap())
     );
     // The clone carries the same.
-    let (again, vary) = forward.into_parts();
+    let (again, vary) = forward.take();
     assert_eq!(text(&again.collect::<Vec<_>>()), expected_pairs);
     assert_eq!(vary, Vary::ORIGIN);
 
@@ -525,8 +526,8 @@ fn forward_headers_http02_with_any_origin() {
     let policy = any_origin_policy();
     let map = header_map(&[("origin", "https://anyone.example")]);
     let decision = policy.evaluate(&request("GET", "/", &map));
-    let forward = decision.forward_headers_http02(from_map(&map)).unwrap();
-    let (pairs, vary) = forward.into_parts();
+    let mut forward = decision.forward_headers_http02(from_map(&map)).unwrap();
+    let (pairs, vary) = forward.take();
     assert_eq!(
         text(&pairs.collect::<Vec<_>>()),
         expected(&[
@@ -547,11 +548,11 @@ fn forward_headers_http02_of_refused_and_non_cors_requests() {
     ] {
         let decision = policy.evaluate(&request("GET", "/", &map));
         let mut log = Asked::new();
-        let forward = decision
+        let mut forward = decision
             .forward_headers_http02(recording(&mut log, &map))
             .expect("the handler runs");
         assert!(log.is_empty(), "{log:?}");
-        let (pairs, vary) = forward.into_parts();
+        let (pairs, vary) = forward.take();
         assert_eq!(pairs.count(), 0);
         assert_eq!(vary, Vary::ORIGIN);
     }
