@@ -166,17 +166,23 @@ impl Decision<'_> {
             return None;
         }
         let mut forward = ForwardHeaders02 {
-            headers: Default::default(),
+            allow_origin: None,
+            expose: None,
+            credentials: false,
             vary: self.vary(),
         };
-        for (slot, &(name, value)) in forward.headers.iter_mut().zip(self.headers()) {
-            let echoed = match name {
-                ResponseHeader::AllowOrigin => request(&header::ORIGIN, value.as_bytes()),
-                _ => None,
-            };
-            *slot = echoed
-                .or_else(|| self.http02_value(name, value))
-                .map(|value| (name, value));
+        for &(name, value) in self.headers() {
+            match name {
+                ResponseHeader::AllowOrigin => {
+                    forward.allow_origin = request(&header::ORIGIN, value.as_bytes())
+                        .or_else(|| self.http02_value(name, value));
+                }
+                ResponseHeader::AllowCredentials => forward.credentials = true,
+                ResponseHeader::ExposeHeaders => forward.expose = self.http.http02.expose.clone(),
+                // A decision that lets the handler run sets no other
+                // header (the engine's tests check it).
+                _ => {}
+            }
         }
         Some(forward)
     }
@@ -227,24 +233,24 @@ impl crate::Vary {
     }
 }
 
-/// How many headers a decision that lets the handler run sets at most:
-/// `Access-Control-Allow-Origin`, `-Allow-Credentials`, `-Expose-Headers`.
-const FORWARD_HEADERS: usize = 3;
-
 /// The `http` 0.2 headers for the response of a request the handler ran,
 /// detached from the request: see [`Decision::forward_headers_http02`].
+///
+/// A decision that lets the handler run sets at most
+/// `Access-Control-Allow-Origin`, `-Allow-Credentials` (always `true`) and
+/// `-Expose-Headers`: kept as two values and a flag, so that this set,
+/// which travels with the handler's future, stays small.
 #[derive(Debug, Clone)]
 pub struct ForwardHeaders02 {
-    // The names as the engine's (one byte), converted when applied: this
-    // travels with the request's future.
-    headers: [Option<(ResponseHeader, HeaderValue)>; FORWARD_HEADERS],
+    allow_origin: Option<HeaderValue>,
+    expose: Option<HeaderValue>,
+    credentials: bool,
     vary: crate::Vary,
 }
 
 impl ForwardHeaders02 {
     /// Takes the headers to append out of the set, leaving it empty, and
-    /// gives the names to merge into `Vary`. Taken slot by slot, rather
-    /// than moved whole (a hundred-odd bytes) into an iterator.
+    /// gives the names to merge into `Vary`.
     ///
     /// ```
     /// use cors_core::{Policy, RequestParts};
@@ -268,11 +274,15 @@ impl ForwardHeaders02 {
         impl Iterator<Item = (HeaderName, HeaderValue)> + '_,
         crate::Vary,
     ) {
-        let headers = self.headers.iter_mut().filter_map(Option::take);
-        (
-            headers.map(|(name, value)| (name.to_http02(), value)),
-            self.vary,
-        )
+        let allow_origin = self.allow_origin.take();
+        let credentials = std::mem::take(&mut self.credentials);
+        let expose = self.expose.take();
+        let headers = allow_origin
+            .map(|value| (header::ACCESS_CONTROL_ALLOW_ORIGIN, value))
+            .into_iter()
+            .chain(credentials.then_some((header::ACCESS_CONTROL_ALLOW_CREDENTIALS, fixed::TRUE)))
+            .chain(expose.map(|value| (header::ACCESS_CONTROL_EXPOSE_HEADERS, value)));
+        (headers, self.vary)
     }
 }
 

@@ -154,31 +154,22 @@ impl Decision<'_> {
         if self.action() != Action::Forward {
             return None;
         }
-        let mut forward = ForwardHeaders {
-            headers: Default::default(),
-            vary: self.vary(),
-        };
-        let slots = forward.headers.iter_mut();
-        for (slot, &(name, value)) in slots.zip(self.headers()) {
-            let echoed = match origin {
-                Some(origin)
-                    if name == ResponseHeader::AllowOrigin
-                        && origin.as_bytes() == value.as_bytes() =>
-                {
-                    Some(origin.clone())
-                }
-                _ => self.http_value(name, value),
-            };
-            *slot = echoed.map(|v| (name, v));
-        }
-        Some(forward)
+        Some(self.forward_headers_from(|name, value| match origin {
+            Some(origin)
+                if name == ResponseHeader::AllowOrigin && origin.as_bytes() == value.as_bytes() =>
+            {
+                Some(origin.clone())
+            }
+            _ => self.http_value(name, value),
+        }))
     }
 
-    /// Like [`forward_headers`](Decision::forward_headers), with the values
-    /// the decision echoes from the request given by `echo` (the response
-    /// header and the value wanted; `None` converts the text): an adapter
-    /// that holds the request's values, owned, moves them in rather than
-    /// cloning them.
+    /// Like [`forward_headers`](Decision::forward_headers), with the value
+    /// the decision echoes from the request (`Access-Control-Allow-Origin`)
+    /// given by `echo` (the response header and the value wanted; `None`,
+    /// or another value, converts the text): an adapter that holds the
+    /// request's values, owned, moves them in rather than cloning them.
+    /// `echo` is not asked about the policy's own values.
     ///
     /// ```
     /// use cors_core::{Policy, RequestParts, ResponseHeader};
@@ -207,18 +198,36 @@ impl Decision<'_> {
         if self.action() != Action::Forward {
             return None;
         }
+        Some(self.forward_headers_from(|name, value| {
+            echo(name, value)
+                .filter(|echoed| echoed.as_bytes() == value.as_bytes())
+                .or_else(|| self.http_value(name, value))
+        }))
+    }
+
+    /// The forward headers of a decision that forwards, with `value`
+    /// giving the echoed ones.
+    fn forward_headers_from(
+        &self,
+        mut value: impl FnMut(ResponseHeader, &str) -> Option<HeaderValue>,
+    ) -> ForwardHeaders {
         let mut forward = ForwardHeaders {
-            headers: Default::default(),
+            allow_origin: None,
+            expose: None,
+            credentials: false,
             vary: self.vary(),
         };
-        let slots = forward.headers.iter_mut();
-        for (slot, &(name, value)) in slots.zip(self.headers()) {
-            let value = echo(name, value)
-                .filter(|echoed| echoed.as_bytes() == value.as_bytes())
-                .or_else(|| self.http_value(name, value));
-            *slot = value.map(|v| (name, v));
+        for &(name, text) in self.headers() {
+            match name {
+                ResponseHeader::AllowOrigin => forward.allow_origin = value(name, text),
+                ResponseHeader::AllowCredentials => forward.credentials = true,
+                ResponseHeader::ExposeHeaders => forward.expose = self.http.expose.clone(),
+                // A decision that lets the handler run sets no other
+                // header (the engine's tests check it).
+                _ => {}
+            }
         }
-        Some(forward)
+        forward
     }
 
     /// Like [`to_http_response`](Decision::to_http_response), with the
@@ -374,15 +383,18 @@ impl Decision<'_> {
     }
 }
 
-/// How many headers a decision that lets the handler run sets at most:
-/// `Access-Control-Allow-Origin`, `-Allow-Credentials`, `-Expose-Headers`.
-const FORWARD_HEADERS: usize = 3;
-
 /// The headers for the response of a request the handler ran, detached from
 /// the request: see [`Decision::forward_headers`].
+///
+/// A decision that lets the handler run sets at most
+/// `Access-Control-Allow-Origin`, `-Allow-Credentials` (always `true`) and
+/// `-Expose-Headers`: kept as two values and a flag, so that this set,
+/// which travels with the handler's future, stays small.
 #[derive(Debug, Clone)]
 pub struct ForwardHeaders {
-    headers: [Option<(ResponseHeader, HeaderValue)>; FORWARD_HEADERS],
+    allow_origin: Option<HeaderValue>,
+    expose: Option<HeaderValue>,
+    credentials: bool,
     vary: crate::Vary,
 }
 
@@ -391,9 +403,17 @@ impl ForwardHeaders {
     /// [`Decision::apply_to_http`] does: removes any CORS header the
     /// handler set, appends these, and merges `Vary`.
     pub fn apply(mut self, headers: &mut HeaderMap) {
-        // Taken slot by slot rather than moved into an iterator whole.
-        let values = self.headers.iter_mut().filter_map(Option::take);
-        apply(headers, values, self.vary);
+        remove_cors_headers(headers);
+        if let Some(value) = self.allow_origin.take() {
+            headers.append(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        }
+        if self.credentials {
+            headers.append(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, fixed::TRUE);
+        }
+        if let Some(value) = self.expose.take() {
+            headers.append(header::ACCESS_CONTROL_EXPOSE_HEADERS, value);
+        }
+        merge_vary(headers, self.vary);
     }
 }
 
@@ -410,6 +430,15 @@ fn apply(
     values: impl Iterator<Item = (ResponseHeader, HeaderValue)>,
     vary: crate::Vary,
 ) {
+    remove_cors_headers(headers);
+    for (name, value) in values {
+        headers.append(name.to_http(), value);
+    }
+    merge_vary(headers, vary);
+}
+
+/// Removes every CORS response header from `headers`.
+fn remove_cors_headers(headers: &mut HeaderMap) {
     // One pass over the names present, usually none of them CORS headers,
     // rather than a lookup for each CORS name.
     if headers.keys().any(is_cors_response_header) {
@@ -417,9 +446,10 @@ fn apply(
             headers.remove(name.to_http());
         }
     }
-    for (name, value) in values {
-        headers.append(name.to_http(), value);
-    }
+}
+
+/// Merges `vary`'s names into the `Vary` header.
+fn merge_vary(headers: &mut HeaderMap, vary: crate::Vary) {
     // One lookup of `Vary`, whether the handler set it or not.
     match headers.entry(header::VARY) {
         header::Entry::Vacant(entry) => {

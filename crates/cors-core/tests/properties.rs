@@ -375,6 +375,34 @@ proptest! {
         }
     }
 
+    /// A decision that lets the handler run sets at most
+    /// `Access-Control-Allow-Origin`, `-Allow-Credentials` and
+    /// `-Expose-Headers`, in that order and once each: the forward header
+    /// sets (`ForwardHeaders`, `ForwardHeaders02`) keep only those.
+    #[test]
+    fn forwarding_sets_only_the_actual_request_headers(policy in policy_spec(), request in request_spec()) {
+        let built = policy.build();
+        let parts = request.parts();
+        for decision in [built.evaluate(&parts), built.resolve_lookup(&parts, true)] {
+            if decision.action() == Action::Forward {
+                let names: Vec<_> = decision.headers().iter().map(|(n, _)| *n).collect();
+                let order = [
+                    ResponseHeader::AllowOrigin,
+                    ResponseHeader::AllowCredentials,
+                    ResponseHeader::ExposeHeaders,
+                ];
+                let mut rest = order.iter();
+                prop_assert!(
+                    names.iter().all(|name| rest.any(|n| n == name)),
+                    "{:?}", names
+                );
+                if decision.header(ResponseHeader::AllowCredentials).is_some() {
+                    prop_assert_eq!(decision.header(ResponseHeader::AllowCredentials), Some("true"));
+                }
+            }
+        }
+    }
+
     /// (c) A refused origin never gets `Access-Control-Allow-Origin`, nor
     /// any other CORS header.
     #[test]
