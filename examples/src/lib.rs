@@ -41,15 +41,19 @@ pub enum Framework {
     Rocket,
     /// warp, through `cors-warp`.
     Warp,
+    /// warp served as a tower service (`warp::service`), through
+    /// `cors-axum`'s layer.
+    WarpTower,
 }
 
 impl Framework {
-    /// All four, in the order the demo lists them.
-    pub const ALL: [Framework; 4] = [
+    /// Every one, in the order the demo lists them.
+    pub const ALL: [Framework; 5] = [
         Framework::Axum,
         Framework::Actix,
         Framework::Rocket,
         Framework::Warp,
+        Framework::WarpTower,
     ];
 
     /// The name `cors-demo --framework` takes.
@@ -59,6 +63,7 @@ impl Framework {
             Framework::Actix => "actix",
             Framework::Rocket => "rocket",
             Framework::Warp => "warp",
+            Framework::WarpTower => "warp-tower",
         }
     }
 

@@ -718,6 +718,11 @@ fn warp_withstands_hostile_requests() {
     run(Framework::Warp);
 }
 
+#[test]
+fn warp_tower_withstands_hostile_requests() {
+    run(Framework::WarpTower);
+}
+
 // ---------------------------------------------------------------------------
 // Hostile paths under a policy with routes.
 //
@@ -1137,4 +1142,9 @@ fn rocket_paths_get_their_routes_grant() {
 #[test]
 fn warp_paths_get_their_routes_grant() {
     run_paths(Framework::Warp);
+}
+
+#[test]
+fn warp_tower_paths_get_their_routes_grant() {
+    run_paths(Framework::WarpTower);
 }

@@ -446,6 +446,11 @@ fn watch_warp() {
     watch(Framework::Warp);
 }
 
+#[test]
+fn watch_warp_tower() {
+    watch(Framework::WarpTower);
+}
+
 /// Connects to the API's port again and again from the moment `cors-demo`
 /// starts: each attempt must be refused (nothing listens yet) or, once
 /// accepted, answered in full. Accepted and then reset or closed is the
@@ -519,4 +524,9 @@ fn actix_accepts_only_when_serving() {
 #[test]
 fn warp_accepts_only_when_serving() {
     accepts_only_when_serving(Framework::Warp);
+}
+
+#[test]
+fn warp_tower_accepts_only_when_serving() {
+    accepts_only_when_serving(Framework::WarpTower);
 }

@@ -1009,9 +1009,7 @@ pub(crate) mod e2e {
     use std::process::{Child, Command, Stdio};
     use std::time::{Duration, Instant};
 
-    use super::{
-        E2E_HEADING, FRAMEWORKS, WARP_TOWER, cargo_stdout, command_line, load_average, mark, median,
-    };
+    use super::{E2E_HEADING, FRAMEWORKS, cargo_stdout, command_line, load_average, mark, median};
 
     /// How long and how often each pair is measured.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1275,7 +1273,7 @@ max_age = 600
         }
         let load_before = load_average();
         let mut rows = Vec::new();
-        for (framework, _, _) in FRAMEWORKS.into_iter().filter(|(f, ..)| *f != WARP_TOWER) {
+        for (framework, _, _) in FRAMEWORKS {
             let (api, page, peer_address) = (free_address()?, free_address()?, free_address()?);
             let ours = start(
                 &target.join("cors-demo"),
@@ -1352,7 +1350,9 @@ to `/echo`; {rounds} rounds per kind, the two servers alternating (ours
 first in odd rounds). Requests per second: the median of the rounds;
 ours/peer: the median of the rounds' ratios (lowest–highest). Target: at
 least 1.0. The same request kinds as the in-process scenarios (without the
-1,000-origin allowlist). To reproduce: `cargo xtask bench --e2e`
+1,000-origin allowlist). warp-tower: the routes served as a tower service
+on hyper (`cors-demo --framework warp-tower`), under cors-axum's layer,
+against `warp::cors()` inside the same service. To reproduce: `cargo xtask bench --e2e`
 (`--seconds S`, `--rounds R`; `wrk` must be installed).
 
 | framework | request | ours (req/s) | peer (req/s) | ours/peer |

@@ -6,7 +6,7 @@
 //! configured to the benchmark policy ([`cors_benches::apps`]) where the
 //! demo has its adapter. Only the CORS layer differs.
 //!
-//! `peer-demo <axum|actix|rocket|warp> <127.0.0.1:PORT>`: serves until
+//! `peer-demo <axum|actix|rocket|warp|warp-tower> <127.0.0.1:PORT>`: serves until
 //! killed. Prints `peer-demo: listening` once it accepts connections.
 
 use std::net::SocketAddr;
@@ -93,10 +93,20 @@ fn serve_warp(address: SocketAddr) -> std::io::Result<()> {
     })
 }
 
+/// `cors-demo --framework warp-tower`'s shape: the routes as a tower
+/// service on hyper, here with `warp::cors()` inside the service.
+fn serve_warp_tower(address: SocketAddr) -> std::io::Result<()> {
+    use ::warp::Filter;
+
+    let routes = demo::warp::unwrapped(Routes::Demo).with(warp::peer_cors(SMALL_ALLOWLIST));
+    let listener = std::net::TcpListener::bind(address)?;
+    demo::serve::tower(listener, ::warp::service(routes), false, ready)
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [framework, address] = args.as_slice() else {
-        eprintln!("usage: peer-demo <axum|actix|rocket|warp> <127.0.0.1:PORT>");
+        eprintln!("usage: peer-demo <axum|actix|rocket|warp|warp-tower> <127.0.0.1:PORT>");
         return ExitCode::FAILURE;
     };
     let Ok(address) = address.parse::<SocketAddr>() else {
@@ -108,6 +118,7 @@ fn main() -> ExitCode {
         "actix" => serve_actix(address),
         "rocket" => serve_rocket(address),
         "warp" => serve_warp(address),
+        "warp-tower" => serve_warp_tower(address),
         other => {
             eprintln!("peer-demo: unknown framework {other}");
             return ExitCode::FAILURE;

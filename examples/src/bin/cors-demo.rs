@@ -2,7 +2,7 @@
 //! choice, and a page on another origin whose script calls it.
 //!
 //! ```text
-//! cargo run --release --bin cors-demo -- [--framework axum|actix|rocket|warp]
+//! cargo run --release --bin cors-demo -- [--framework axum|actix|rocket|warp|warp-tower]
 //!     [--policy FILE [--watch]] [--listen ADDR] [--page-listen ADDR] [--log-requests]
 //! ```
 //!
@@ -38,7 +38,7 @@ use cors_core::{Policy, SharedPolicy};
 use cors_examples::demo::serve::Reservation;
 use cors_examples::{Framework, Routes, demo};
 
-const USAGE: &str = "usage: cors-demo [--framework axum|actix|rocket|warp] [--policy FILE [--watch]] [--listen ADDR] [--page-listen ADDR] [--log-requests]
+const USAGE: &str = "usage: cors-demo [--framework axum|actix|rocket|warp|warp-tower] [--policy FILE [--watch]] [--listen ADDR] [--page-listen ADDR] [--log-requests]
 
   --framework    the framework serving the API (default: axum)
   --policy       a policy file, TOML (JSON when the name ends in .json);
@@ -96,11 +96,11 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
                 .map_err(|e| format!("{flag} {value}: {e} (write it as 127.0.0.1:3001)"))
         };
         match flag.as_str() {
-            "--framework" => {
-                parsed.framework = Framework::from_name(&value).ok_or_else(|| {
-                    format!("unknown framework {value:?}: choose axum, actix, rocket or warp")
-                })?
-            }
+            "--framework" => parsed.framework = Framework::from_name(&value).ok_or_else(|| {
+                format!(
+                    "unknown framework {value:?}: choose axum, actix, rocket, warp or warp-tower"
+                )
+            })?,
             "--policy" => parsed.policy = Some(value),
             "--listen" => parsed.listen = address(&value)?,
             "--page-listen" => parsed.page_listen = address(&value)?,
@@ -435,6 +435,9 @@ fn main() -> ExitCode {
         }
         (Framework::Warp, ApiSocket::Listener(api)) => {
             demo::serve::warp(api, shared, Routes::Demo, log, announce)
+        }
+        (Framework::WarpTower, ApiSocket::Listener(api)) => {
+            demo::serve::warp_tower(api, shared, Routes::Demo, log, announce)
         }
         _ => unreachable!("ApiSocket::bind reserves for Rocket and listens for the others"),
     };

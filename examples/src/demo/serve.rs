@@ -92,6 +92,73 @@ pub fn warp(
     })
 }
 
+/// Serves the warp demo's routes as a tower service
+/// (`warp::service(routes)`) under cors-axum's
+/// [`CorsLayer`](cors_axum::CorsLayer), on hyper: warp's other way in, for
+/// applications that serve warp through tower (see cors-warp's docs).
+pub fn warp_tower(
+    listener: TcpListener,
+    policy: impl Into<PolicySource>,
+    routes: Routes,
+    log_requests: bool,
+    ready: impl FnOnce() + Send + 'static,
+) -> io::Result<()> {
+    use tower_layer::Layer;
+
+    let service =
+        cors_axum::CorsLayer::new(policy).layer(warp::service(super::warp::unwrapped(routes)));
+    tower(listener, service, log_requests, ready)
+}
+
+/// Serves a tower service on hyper (HTTP/1.1, keep-alive), one task per
+/// connection, on [`tokio_runtime`]; with `log_requests`, logs each request
+/// before the service sees it.
+pub fn tower<S, B>(
+    listener: TcpListener,
+    service: S,
+    log_requests: bool,
+    ready: impl FnOnce() + Send + 'static,
+) -> io::Result<()>
+where
+    S: tower_service::Service<
+            hyper::Request<hyper::body::Incoming>,
+            Response = hyper::Response<B>,
+            Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+            Future: Send + 'static,
+        > + Clone
+        + Send
+        + 'static,
+    B: hyper::body::Body<Data: Send, Error: Into<Box<dyn std::error::Error + Send + Sync>>>
+        + Send
+        + 'static,
+{
+    listener.set_nonblocking(true)?;
+    tokio_runtime()?.block_on(async move {
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        ready();
+        loop {
+            let (stream, _) = listener.accept().await?;
+            let service = service.clone();
+            tokio::spawn(async move {
+                let io = hyper_util::rt::TokioIo::new(stream);
+                let service = hyper_util::service::TowerToHyperService::new(service);
+                let logging = hyper::service::service_fn(
+                    move |request: hyper::Request<hyper::body::Incoming>| {
+                        if log_requests {
+                            log_request(request.method().as_str(), request.uri().path());
+                        }
+                        hyper::service::Service::call(&service, request)
+                    },
+                );
+                // A connection that fails ends alone; the server goes on.
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(io, logging)
+                    .await;
+            });
+        }
+    })
+}
+
 /// Serves the actix-web demo.
 pub fn actix(
     listener: TcpListener,
