@@ -19,15 +19,18 @@
 //! median of the runs' ratios (each run's variants ran one right after the
 //! other), with the lowest and highest run beside it. The report compares
 //! numbers from this invocation only: the results of earlier runs are
-//! removed first. The end-to-end section of an existing `BENCHMARKS.md`
-//! (written by `cargo xtask bench --e2e`, see [`crate::bench::e2e`]) is
-//! kept.
+//! removed first. The end-to-end and instruction sections of an existing
+//! `BENCHMARKS.md` (written by `cargo xtask bench --e2e`, see
+//! [`crate::bench::e2e`], and `--instructions`, see
+//! [`crate::bench::instructions`]) are kept.
 
 use std::collections::BTreeMap;
 use std::env;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+
+mod instructions;
 
 /// The frameworks, in report order, with the crate each adapter replaces.
 const FRAMEWORKS: [(&str, &str, &str); 5] = [
@@ -42,8 +45,8 @@ const FRAMEWORKS: [(&str, &str, &str); 5] = [
     ),
 ];
 
-/// warp served as a tower service, under cors-axum's layer: measured in
-/// process only (`cors-demo` serves warp through its filter wrapper).
+/// warp served as a tower service, under cors-axum's layer
+/// (`cors-demo --framework warp-tower` over sockets).
 const WARP_TOWER: &str = "warp-tower";
 
 /// The scenarios, in report order, with what each request is.
@@ -129,11 +132,12 @@ const LOOKUP_FRAMEWORKS: [&str; 4] = ["axum", "actix", "rocket", "warp"];
 /// in-process run keeps.
 pub(crate) const E2E_HEADING: &str = "## End to end, over real sockets";
 
-/// `cargo xtask bench [--runs N] [--e2e [--seconds S] [--rounds R]]`.
+/// `cargo xtask bench [--runs N] [--e2e [--seconds S] [--rounds R]] [--instructions]`.
 #[derive(Debug, PartialEq)]
 struct Options {
     runs: usize,
     e2e: Option<e2e::Options>,
+    instructions: bool,
 }
 
 impl Options {
@@ -141,6 +145,7 @@ impl Options {
         let mut options = Options {
             runs: DEFAULT_RUNS,
             e2e: None,
+            instructions: false,
         };
         let mut e2e = e2e::Options::default();
         let mut wants_e2e = false;
@@ -155,6 +160,7 @@ impl Options {
             match arg.as_str() {
                 "--runs" => options.runs = usize::try_from(number("--runs")?).unwrap_or(1),
                 "--e2e" => wants_e2e = true,
+                "--instructions" => options.instructions = true,
                 "--seconds" => e2e.seconds = number("--seconds")?,
                 "--rounds" => e2e.rounds = usize::try_from(number("--rounds")?).unwrap_or(1),
                 other => return Err(format!("bench: unknown option {other}")),
@@ -168,13 +174,17 @@ impl Options {
 }
 
 /// Runs everything and writes `BENCHMARKS.md`; with `--e2e`, the
-/// end-to-end comparison only, written into its section.
+/// end-to-end comparison only, and with `--instructions` the instruction
+/// counts only, each written into its section.
 pub fn run() -> Result<(), String> {
     let args: Vec<String> = env::args().skip(2).collect();
     let options = Options::parse(&args)?;
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     if let Some(e2e) = &options.e2e {
         return e2e::run(&root, e2e);
+    }
+    if options.instructions {
+        return instructions::run(&root);
     }
     let target = env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
     let criterion = target.join("criterion");
@@ -227,13 +237,15 @@ pub fn run() -> Result<(), String> {
     };
     let mut report = report(&records, &times, &machine);
     let path = root.join("BENCHMARKS.md");
-    // The end-to-end section comes from `--e2e`, on its own schedule.
-    if let Some(section) = std::fs::read_to_string(&path)
-        .ok()
-        .and_then(|old| e2e::section(&old).map(str::to_owned))
-    {
-        report.push('\n');
-        report.push_str(&section);
+    // The end-to-end and instruction sections come from runs of their
+    // own, on their own schedule.
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    for heading in KEPT_SECTIONS {
+        if let Some(kept) = section(&old, heading) {
+            report.push('\n');
+            report.push_str(kept.trim_end());
+            report.push('\n');
+        }
     }
     std::fs::write(&path, &report).map_err(|e| format!("writing {}: {e}", path.display()))?;
     println!("\n{report}");
@@ -243,6 +255,31 @@ pub fn run() -> Result<(), String> {
 
 /// Runs `cargo` with `args`, passing its output through, and returns its
 /// standard output.
+/// The sections that runs of their own write (`--e2e`, `--instructions`)
+/// and the other runs keep, in the order they follow the report.
+const KEPT_SECTIONS: [&str; 2] = [E2E_HEADING, instructions::HEADING];
+
+/// The section of a `BENCHMARKS.md` under `heading`: from the heading to
+/// the next second-level heading or the end.
+fn section<'t>(text: &'t str, heading: &str) -> Option<&'t str> {
+    let start = text.find(heading)?;
+    let rest = &text[start + heading.len()..];
+    let end = rest
+        .find("\n## ")
+        .map_or(text.len(), |i| start + heading.len() + i + 1);
+    Some(&text[start..end])
+}
+
+/// `old` with its section under `heading` replaced by `new`, or `new`
+/// appended when there is none.
+fn replace_section(old: &str, heading: &str, new: &str) -> String {
+    match section(old, heading) {
+        Some(existing) => old.replacen(existing, new, 1),
+        None if old.is_empty() => new.to_owned(),
+        None => format!("{}\n\n{new}", old.trim_end()),
+    }
+}
+
 fn cargo_stdout(args: &[&str]) -> Result<String, String> {
     let line = format!("cargo {}", args.join(" "));
     println!("\n==> {line}");
@@ -1249,11 +1286,7 @@ max_age = 600
         let section = report(&rows, options, &load_before, &load_after);
         let path = root.join("BENCHMARKS.md");
         let old = std::fs::read_to_string(&path).unwrap_or_default();
-        let new = match super::e2e::section(&old) {
-            Some(existing) => old.replacen(existing, &section, 1),
-            None if old.is_empty() => section.clone(),
-            None => format!("{}\n\n{section}", old.trim_end()),
-        };
+        let new = super::replace_section(&old, E2E_HEADING, &section);
         std::fs::write(&path, new).map_err(|e| format!("writing {}: {e}", path.display()))?;
         println!("\n{section}");
         println!("xtask bench --e2e: wrote its section of BENCHMARKS.md");
@@ -1400,17 +1433,6 @@ against `warp::cors()` inside the same service. To reproduce: `cargo xtask bench
         }
         out
     }
-
-    /// The end-to-end section of a `BENCHMARKS.md`: from its heading to the
-    /// next second-level heading or the end.
-    pub(crate) fn section(text: &str) -> Option<&str> {
-        let start = text.find(E2E_HEADING)?;
-        let rest = &text[start + E2E_HEADING.len()..];
-        let end = rest
-            .find("\n## ")
-            .map_or(text.len(), |i| start + E2E_HEADING.len() + i + 1);
-        Some(&text[start..end])
-    }
 }
 
 #[cfg(test)]
@@ -1537,10 +1559,16 @@ mod tests {
             Options::parse(&[]).unwrap(),
             Options {
                 runs: DEFAULT_RUNS,
-                e2e: None
+                e2e: None,
+                instructions: false,
             }
         );
         assert_eq!(Options::parse(&args(&["--runs", "5"])).unwrap().runs, 5);
+        assert!(
+            Options::parse(&args(&["--instructions"]))
+                .unwrap()
+                .instructions
+        );
         let e2e = Options::parse(&args(&["--e2e", "--seconds", "2", "--rounds", "4"]))
             .unwrap()
             .e2e
@@ -1555,15 +1583,23 @@ mod tests {
     fn finds_the_end_to_end_section() {
         let text = format!("# B\n\n## Machine\n\nx\n\n{E2E_HEADING}\n\n| a |\n\n## Targets\n\ny\n");
         assert_eq!(
-            e2e::section(&text),
+            section(&text, E2E_HEADING),
             Some(&*format!("{E2E_HEADING}\n\n| a |\n\n"))
         );
         let last = format!("# B\n\n{E2E_HEADING}\n\n| a |\n");
         assert_eq!(
-            e2e::section(&last),
+            section(&last, E2E_HEADING),
             Some(&*format!("{E2E_HEADING}\n\n| a |\n"))
         );
-        assert_eq!(e2e::section("# B\n"), None);
+        assert_eq!(section("# B\n", E2E_HEADING), None);
+        assert_eq!(
+            replace_section(&text, E2E_HEADING, &format!("{E2E_HEADING}\n\n| b |\n\n")),
+            format!("# B\n\n## Machine\n\nx\n\n{E2E_HEADING}\n\n| b |\n\n## Targets\n\ny\n")
+        );
+        assert_eq!(
+            replace_section("# B\n", E2E_HEADING, "## End\n"),
+            "# B\n\n## End\n"
+        );
     }
 
     #[test]
