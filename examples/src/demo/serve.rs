@@ -111,7 +111,7 @@ pub fn warp_tower(
 }
 
 /// Serves a tower service on hyper (HTTP/1.1, keep-alive), one task per
-/// connection, on [`tokio_runtime`]; with `log_requests`, logs each request
+/// connection, on the demo's two-worker runtime; with `log_requests`, logs each request
 /// before the service sees it.
 pub fn tower<S, B>(
     listener: TcpListener,
