@@ -270,6 +270,18 @@ fn section<'t>(text: &'t str, heading: &str) -> Option<&'t str> {
     Some(&text[start..end])
 }
 
+/// Writes `section` into `BENCHMARKS.md` under `heading`, keeping the
+/// rest, and prints it; `option` names the run that wrote it.
+fn write_section(root: &Path, heading: &str, section: &str, option: &str) -> Result<(), String> {
+    let path = root.join("BENCHMARKS.md");
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    let new = replace_section(&old, heading, section);
+    std::fs::write(&path, new).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    println!("\n{section}");
+    println!("xtask bench {option}: wrote its section of BENCHMARKS.md");
+    Ok(())
+}
+
 /// `old` with its section under `heading` replaced by `new`, or `new`
 /// appended when there is none.
 fn replace_section(old: &str, heading: &str, new: &str) -> String {
@@ -1284,13 +1296,7 @@ max_age = 600
         let (rows, load_before, load_after) = result?;
 
         let section = report(&rows, options, &load_before, &load_after);
-        let path = root.join("BENCHMARKS.md");
-        let old = std::fs::read_to_string(&path).unwrap_or_default();
-        let new = super::replace_section(&old, E2E_HEADING, &section);
-        std::fs::write(&path, new).map_err(|e| format!("writing {}: {e}", path.display()))?;
-        println!("\n{section}");
-        println!("xtask bench --e2e: wrote its section of BENCHMARKS.md");
-        Ok(())
+        super::write_section(root, E2E_HEADING, &section, "--e2e")
     }
 
     type Measured = (Vec<Row>, String, String);

@@ -55,14 +55,7 @@ pub(crate) fn run(root: &Path) -> Result<(), String> {
             rows.push((framework, scenario, counts));
         }
     }
-    let section = report(&rows);
-    let path = root.join("BENCHMARKS.md");
-    let old = std::fs::read_to_string(&path).unwrap_or_default();
-    let new = super::replace_section(&old, HEADING, &section);
-    std::fs::write(&path, new).map_err(|e| format!("writing {}: {e}", path.display()))?;
-    println!("\n{section}");
-    println!("xtask bench --instructions: wrote its section of BENCHMARKS.md");
-    Ok(())
+    super::write_section(root, HEADING, &report(&rows), "--instructions")
 }
 
 /// The variants counted for `framework`: warp's floor too.
