@@ -34,7 +34,7 @@ use std::process::ExitCode;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use cors_core::{Policy, SharedPolicy};
+use cors_core::{Policy, PolicySource, SharedPolicy};
 use cors_examples::demo::serve::Reservation;
 use cors_examples::{Framework, Routes, demo};
 
@@ -388,7 +388,15 @@ fn main() -> ExitCode {
             (policy, text, source)
         }
     };
-    let shared = SharedPolicy::new(policy);
+    // Only a watched policy is shared: a policy that never changes is
+    // served as it is, which lets the adapters decide what they can once,
+    // at start-up (the shape an application without reloading has).
+    let shared = SharedPolicy::new(policy.clone());
+    let policy_source: PolicySource = if args.watch {
+        shared.clone().into()
+    } else {
+        policy.into()
+    };
     // Kept until the server stops: dropping it ends the watch.
     let _watcher = match args.policy.as_deref().filter(|_| args.watch) {
         Some(path) => match watch(path, text, shared.clone()) {
@@ -425,19 +433,19 @@ fn main() -> ExitCode {
     let log = args.log_requests;
     let served = match (args.framework, api) {
         (Framework::Rocket, ApiSocket::Reserved(reserved)) => {
-            demo::serve::rocket(reserved, shared, Routes::Demo, log, announce)
+            demo::serve::rocket(reserved, policy_source, Routes::Demo, log, announce)
         }
         (Framework::Axum, ApiSocket::Listener(api)) => {
-            demo::serve::axum(api, shared, Routes::Demo, log, announce)
+            demo::serve::axum(api, policy_source, Routes::Demo, log, announce)
         }
         (Framework::Actix, ApiSocket::Listener(api)) => {
-            demo::serve::actix(api, shared, Routes::Demo, log, announce)
+            demo::serve::actix(api, policy_source, Routes::Demo, log, announce)
         }
         (Framework::Warp, ApiSocket::Listener(api)) => {
-            demo::serve::warp(api, shared, Routes::Demo, log, announce)
+            demo::serve::warp(api, policy_source, Routes::Demo, log, announce)
         }
         (Framework::WarpTower, ApiSocket::Listener(api)) => {
-            demo::serve::warp_tower(api, shared, Routes::Demo, log, announce)
+            demo::serve::warp_tower(api, policy_source, Routes::Demo, log, announce)
         }
         _ => unreachable!("ApiSocket::bind reserves for Rocket and listens for the others"),
     };
