@@ -513,12 +513,16 @@ impl Headers {
 /// Removes the CORS headers already present, appends `pairs` and merges
 /// `vary` into `Vary`.
 fn apply(map: &mut HeaderMap, pairs: impl Iterator<Item = (HeaderName, HeaderValue)>, vary: Vary) {
-    // One pass over the names present, usually none of them CORS headers,
-    // rather than a lookup for each CORS name.
-    if map
-        .keys()
-        .any(|name| name.as_str().starts_with("access-control-"))
-    {
+    // One pass over the names present (usually a few, none of them CORS
+    // headers nor `Vary`) rather than a lookup for each name: each lookup
+    // hashes the name.
+    let (mut has_cors, mut has_vary) = (false, false);
+    for name in map.keys() {
+        let name = name.as_str();
+        has_cors |= name.starts_with("access-control-");
+        has_vary |= name == "vary";
+    }
+    if has_cors {
         for name in ResponseHeader::CORS {
             map.remove(name.to_http02());
         }
@@ -526,7 +530,12 @@ fn apply(map: &mut HeaderMap, pairs: impl Iterator<Item = (HeaderName, HeaderVal
     for (name, value) in pairs {
         map.append(name, value);
     }
-    if let Some(add) = vary.merge_http02(map.get_all(VARY)) {
+    let merged = if has_vary {
+        vary.merge_http02(map.get_all(VARY))
+    } else {
+        vary.merge_http02([])
+    };
+    if let Some(add) = merged {
         map.append(VARY, add);
     }
 }
