@@ -401,7 +401,11 @@ where
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let settled = {
             let policy = self.source.load();
-            settle(&policy.evaluate(&request_parts(&request)), &request)
+            let parts = request_parts(&request);
+            match policy.not_cors_headers(&parts) {
+                Some(headers) => Settled::Forward(Some(headers.clone())),
+                None => settle(&policy.evaluate(&parts), &request),
+            }
         };
         ResponseFuture::new(settled, || self.inner.call(request))
     }
@@ -426,9 +430,12 @@ where
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         // The policy is read once; when the lookup must be awaited, the
         // future keeps that same policy (owned) for the rest of the request.
-        let settled = {
+        let settled = 'settled: {
             let policy = self.source.load();
             let parts = request_parts(&request);
+            if let Some(headers) = policy.not_cors_headers(&parts) {
+                break 'settled Ok(Settled::Forward(Some(headers.clone())));
+            }
             let decision = policy.evaluate_with_lookup(&parts);
             match decision.lookup() {
                 None => Ok(settle(&decision, &request)),

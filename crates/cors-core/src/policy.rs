@@ -51,6 +51,26 @@ pub struct Policy {
 struct Compiled {
     top: Inner,
     routes: Option<Routes>,
+    /// The headers for every request without `Origin`, when the policy
+    /// has no routes (see [`Policy::not_cors_headers`]).
+    #[cfg(feature = "http")]
+    not_cors: Option<crate::ForwardHeaders>,
+}
+
+impl Compiled {
+    fn new(top: Inner, routes: Option<Routes>) -> Compiled {
+        #[cfg(feature = "http")]
+        let not_cors = match routes {
+            None => top.not_cors().forward_headers(None),
+            Some(_) => None,
+        };
+        Compiled {
+            top,
+            routes,
+            #[cfg(feature = "http")]
+            not_cors,
+        }
+    }
 }
 
 /// Per-path policies.
@@ -391,13 +411,10 @@ impl Policy {
             .then(|| Routes::compile(&config, predicate.as_ref(), &mut errors));
         match (top, routes) {
             (Some(top), None) if errors.is_empty() => Ok(Policy {
-                inner: Arc::new(Compiled { top, routes: None }),
+                inner: Arc::new(Compiled::new(top, None)),
             }),
             (Some(top), Some(Some(routes))) if errors.is_empty() => Ok(Policy {
-                inner: Arc::new(Compiled {
-                    top,
-                    routes: Some(routes),
-                }),
+                inner: Arc::new(Compiled::new(top, Some(routes))),
             }),
             _ => Err(ConfigErrors(errors)),
         }
@@ -433,6 +450,37 @@ impl Policy {
     /// Whether the policy has routes (per-path policies).
     pub fn has_routes(&self) -> bool {
         self.inner.routes.is_some()
+    }
+
+    /// For a request without `Origin` (not a CORS request), the headers
+    /// for its response when the policy decided them once, for all such
+    /// requests, as it was built: the same as
+    /// `evaluate(request).forward_headers(None)`, without building a
+    /// [`Decision`]. `None` for a CORS request, and for every request under
+    /// a policy with routes (where they depend on the path): evaluate
+    /// those.
+    ///
+    /// ```
+    /// use cors_core::{Policy, RequestParts};
+    ///
+    /// let policy = Policy::builder().allow_origins(["https://a.example"]).build()?;
+    /// let plain = RequestParts::new("GET");
+    /// let mut response = http::Response::new(());
+    /// policy.not_cors_headers(&plain).expect("no routes").clone().apply(response.headers_mut());
+    /// assert_eq!(response.headers()["vary"], "Origin");
+    /// assert!(!response.headers().contains_key("access-control-allow-origin"));
+    ///
+    /// let mut cors = RequestParts::new("GET");
+    /// cors.add_header("origin", b"https://a.example");
+    /// assert!(policy.not_cors_headers(&cors).is_none());
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    #[cfg(feature = "http")]
+    pub fn not_cors_headers(&self, request: &RequestParts<'_>) -> Option<&crate::ForwardHeaders> {
+        match request.origin {
+            Field::Absent => self.inner.not_cors.as_ref(),
+            _ => None,
+        }
     }
 
     /// Which part of the policy answers requests to `path`: the top level,

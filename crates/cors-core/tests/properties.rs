@@ -599,3 +599,37 @@ proptest! {
         prop_assert_eq!(got.kind(), expected.kind());
     }
 }
+
+#[cfg(feature = "http")]
+proptest! {
+    /// (j) The headers a policy without routes decided once for requests
+    /// without `Origin` are what `evaluate` decides for each of them,
+    /// applied to responses with and without a `Vary` of their own. A CORS
+    /// request gets none, nor does any request under a policy with routes.
+    #[test]
+    fn not_cors_headers_are_each_such_requests_decision(
+        policy in policy_spec(),
+        mut request in request_spec(),
+        existing in proptest::sample::select(vec![None, Some("accept-encoding"), Some("Origin")]),
+    ) {
+        let built = policy.build();
+        if !request.origins.is_empty() {
+            prop_assert!(built.not_cors_headers(&request.parts()).is_none());
+        }
+        request.origins.clear();
+        let parts = request.parts();
+        let decided = built.evaluate(&parts).forward_headers(None);
+        let once = built.not_cors_headers(&parts).cloned();
+        prop_assert!(decided.is_some() && once.is_some());
+        let mut responses = [http::HeaderMap::new(), http::HeaderMap::new()];
+        for (map, headers) in responses.iter_mut().zip([decided, once]) {
+            if let Some(value) = existing {
+                map.insert(http::header::VARY, http::HeaderValue::from_static(value));
+            }
+            headers.unwrap().apply(map);
+        }
+        prop_assert_eq!(&responses[0], &responses[1]);
+        let routed = PolicySpec::built(policy.builder().route(RouteConfig::new(["/a/*"])), &policy);
+        prop_assert!(routed.not_cors_headers(&parts).is_none());
+    }
+}

@@ -367,13 +367,9 @@ where
     };
     // A request without `Origin` is not a CORS request; what its response
     // gets depends on the policy and the path alone.
-    let not_cors = fixed.as_ref().map(|policy| {
-        Forward(
-            policy
-                .evaluate(&RequestParts::new("GET"))
-                .forward_headers(None),
-        )
-    });
+    let not_cors = fixed
+        .as_ref()
+        .map(|policy| Forward(policy.not_cors_headers(&RequestParts::new("GET")).cloned()));
     // A fixed policy without routes, no lookup and no origin predicate
     // (which reads the path): the wrapper decides from the method and the
     // headers alone, the policy read once, here.
