@@ -9,7 +9,7 @@
 //! looks at each byte a bounded number of times.
 
 use crate::request::Lines;
-use crate::token::is_token;
+use crate::token::TCHAR;
 
 /// How many names `Access-Control-Request-Headers` may list. A browser lists
 /// only the non-safelisted headers a script set; a request with more is
@@ -37,13 +37,25 @@ pub(crate) fn check<'a>(
     }
     let mut count = 0;
     for &line in lines.as_slice() {
-        if trim_ows(line).is_empty() {
+        let mut at = skip_ows(line, 0);
+        if at == line.len() {
             // An empty value is an empty list.
             continue;
         }
-        for element in line.split(|&b| b == b',') {
-            let name = trim_ows(element);
-            if !is_token(name) {
+        // One pass: OWS, a token, OWS, then a comma or the end of the line.
+        loop {
+            let start = at;
+            while line.get(at).is_some_and(|&b| TCHAR[usize::from(b)]) {
+                at += 1;
+            }
+            let name = &line[start..at];
+            at = skip_ows(line, at);
+            let last = match line.get(at) {
+                None => true,
+                Some(b',') => false,
+                Some(_) => return Err(ListError::Malformed),
+            };
+            if name.is_empty() {
                 return Err(ListError::Malformed);
             }
             count += 1;
@@ -53,9 +65,22 @@ pub(crate) fn check<'a>(
             if !allowed(name) {
                 return Err(ListError::NotAllowed(name));
             }
+            if last {
+                break;
+            }
+            at = skip_ows(line, at + 1);
         }
     }
     Ok(count)
+}
+
+/// The index of the first byte at or after `at` that is not a space or a
+/// tab (`bytes.len()` if none is).
+fn skip_ows(bytes: &[u8], mut at: usize) -> usize {
+    while matches!(bytes.get(at), Some(b' ' | b'\t')) {
+        at += 1;
+    }
+    at
 }
 
 /// `bytes` without leading and trailing spaces and tabs.
