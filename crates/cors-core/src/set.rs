@@ -91,7 +91,7 @@ pub(crate) type StrMap<V> = HashMap<Box<str>, V, FxBuild>;
 
 /// A set of names compared ASCII-case-insensitively, looked up without
 /// allocating: names are stored in lower case and a key is hashed as if
-/// lower-cased, then compared with `eq_ignore_ascii_case`.
+/// lower-cased, then compared with the stored name eight bytes at a time.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CaseInsensitiveSet {
     buckets: HashMap<u64, Vec<Box<str>>, FxBuild>,
@@ -101,7 +101,10 @@ impl CaseInsensitiveSet {
     /// Adds a name; returns whether it was new.
     pub(crate) fn insert(&mut self, name: &str) -> bool {
         let bucket = self.buckets.entry(fold_hash(name.as_bytes())).or_default();
-        if bucket.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+        if bucket
+            .iter()
+            .any(|n| is_folded(n.as_bytes(), name.as_bytes()))
+        {
             return false;
         }
         bucket.push(name.to_ascii_lowercase().into_boxed_str());
@@ -111,11 +114,9 @@ impl CaseInsensitiveSet {
     /// Whether `name` is in the set, in any case.
     #[inline]
     pub(crate) fn contains(&self, name: &[u8]) -> bool {
-        self.buckets.get(&fold_hash(name)).is_some_and(|bucket| {
-            bucket
-                .iter()
-                .any(|n| n.as_bytes().eq_ignore_ascii_case(name))
-        })
+        self.buckets
+            .get(&fold_hash(name))
+            .is_some_and(|bucket| bucket.iter().any(|n| is_folded(n.as_bytes(), name)))
     }
 
     /// The names, in lower case, in no particular order.
@@ -130,19 +131,39 @@ fn fold_hash(bytes: &[u8]) -> u64 {
     let mut hasher = FxHasher::default();
     let mut chunks = bytes.chunks_exact(8);
     for chunk in &mut chunks {
-        let mut word = [0; 8];
-        word.copy_from_slice(chunk);
-        hasher.add(lower_ascii(u64::from_le_bytes(word)));
+        hasher.add(lower_ascii(word(chunk)));
     }
-    let remainder = chunks.remainder();
-    let mut word = [0; 8];
-    word[..remainder.len()].copy_from_slice(remainder);
-    hasher.add(lower_ascii(u64::from_le_bytes(word)) ^ bytes.len() as u64);
+    hasher.add(lower_ascii(word(chunks.remainder())) ^ bytes.len() as u64);
     hasher.finish()
 }
 
 /// Each byte of `word` lower-cased as [`u8::to_ascii_lowercase`] does,
 /// all eight at once: `0x20` is set in the bytes from `A` to `Z`.
+/// Whether `name`, lower-cased, is `lower` (a name already in lower case):
+/// `eq_ignore_ascii_case` for that case, eight bytes at a time.
+#[inline]
+fn is_folded(lower: &[u8], name: &[u8]) -> bool {
+    if lower.len() != name.len() {
+        return false;
+    }
+    let mut stored = lower.chunks_exact(8);
+    let mut given = name.chunks_exact(8);
+    for (stored, given) in (&mut stored).zip(&mut given) {
+        if word(stored) != lower_ascii(word(given)) {
+            return false;
+        }
+    }
+    word(stored.remainder()) == lower_ascii(word(given.remainder()))
+}
+
+/// Up to eight bytes as a little-endian word, zero-padded.
+#[inline]
+fn word(bytes: &[u8]) -> u64 {
+    let mut word = [0; 8];
+    word[..bytes.len()].copy_from_slice(bytes);
+    u64::from_le_bytes(word)
+}
+
 #[inline]
 fn lower_ascii(word: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
@@ -202,6 +223,31 @@ mod tests {
             fold_hash(b"content-type-long")
         );
         assert_ne!(fold_hash(b"a"), fold_hash(b"a\0"));
+    }
+
+    #[test]
+    fn is_folded_is_eq_ignore_ascii_case_against_a_lower_case_name() {
+        let names = strings(b"aZ-\xc1", 4);
+        for lower in names.iter().map(|n| n.to_ascii_lowercase()) {
+            for long in [false, true] {
+                let pad = |n: &[u8]| {
+                    if long {
+                        [&b"X-Long-Prefix-"[..], n].concat()
+                    } else {
+                        n.to_vec()
+                    }
+                };
+                let lower = pad(&lower).to_ascii_lowercase();
+                for name in &names {
+                    let name = pad(name);
+                    assert_eq!(
+                        is_folded(&lower, &name),
+                        lower.eq_ignore_ascii_case(&name),
+                        "{lower:?} {name:?}"
+                    );
+                }
+            }
+        }
     }
 
     /// Every string of the bytes `chars`, of at most `max` bytes.
