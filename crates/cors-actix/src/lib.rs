@@ -295,6 +295,15 @@ where
         // Read once: everything below uses this one policy.
         let policy = self.source.load();
         let (parts, origin) = request_parts(&req);
+        // Not a CORS request: headers decided as the policy was built.
+        if let Some(headers) = policy.not_cors_headers_http02(&parts) {
+            return CorsFuture {
+                state: State::Forward {
+                    future: self.service.call(req),
+                    pending: Some(Headers(Some(headers.clone()))),
+                },
+            };
+        }
         let decision = match &self.lookup {
             None => policy.evaluate(&parts),
             Some(lookup) => {

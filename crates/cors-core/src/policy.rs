@@ -55,6 +55,9 @@ struct Compiled {
     /// has no routes (see [`Policy::not_cors_headers`]).
     #[cfg(feature = "http")]
     not_cors: Option<crate::ForwardHeaders>,
+    /// The same, in `http` 0.2 types.
+    #[cfg(feature = "http02")]
+    not_cors_http02: Option<crate::ForwardHeaders02>,
 }
 
 impl Compiled {
@@ -64,11 +67,18 @@ impl Compiled {
             None => top.not_cors().forward_headers(None),
             Some(_) => None,
         };
+        #[cfg(feature = "http02")]
+        let not_cors_http02 = match routes {
+            None => top.not_cors().forward_headers_http02(|_, _| None),
+            Some(_) => None,
+        };
         Compiled {
             top,
             routes,
             #[cfg(feature = "http")]
             not_cors,
+            #[cfg(feature = "http02")]
+            not_cors_http02,
         }
     }
 }
@@ -479,6 +489,36 @@ impl Policy {
     pub fn not_cors_headers(&self, request: &RequestParts<'_>) -> Option<&crate::ForwardHeaders> {
         match request.origin {
             Field::Absent => self.inner.not_cors.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// [`not_cors_headers`](Policy::not_cors_headers) in `http` 0.2 types:
+    /// the same as `evaluate(request).forward_headers_http02(..)` for a
+    /// request without `Origin`, decided once as the policy was built.
+    ///
+    /// ```
+    /// use cors_core::{Policy, RequestParts};
+    ///
+    /// let policy = Policy::builder().allow_origins(["https://a.example"]).build()?;
+    /// let plain = RequestParts::new("GET");
+    /// let mut forward = policy.not_cors_headers_http02(&plain).expect("no routes").clone();
+    /// let (headers, vary) = forward.take();
+    /// assert_eq!(headers.count(), 0);
+    /// assert_eq!(vary.merge_http02([]).unwrap(), "Origin");
+    ///
+    /// let mut cors = RequestParts::new("GET");
+    /// cors.add_header("origin", b"https://a.example");
+    /// assert!(policy.not_cors_headers_http02(&cors).is_none());
+    /// # Ok::<(), cors_core::ConfigErrors>(())
+    /// ```
+    #[cfg(feature = "http02")]
+    pub fn not_cors_headers_http02(
+        &self,
+        request: &RequestParts<'_>,
+    ) -> Option<&crate::ForwardHeaders02> {
+        match request.origin {
+            Field::Absent => self.inner.not_cors_http02.as_ref(),
             _ => None,
         }
     }

@@ -409,6 +409,11 @@ impl Fairing for Cors {
 
     async fn on_request(&self, req: &mut Request<'_>, _data: &mut Data<'_>) {
         if !self.keeps_policy() {
+            // Without `Origin` the engine never answers: `on_response`
+            // alone decides.
+            if !req.headers().contains("origin") {
+                return;
+            }
             let policy = self.source.load();
             let decision = evaluate(&policy, req);
             log_refusal(&decision, req);
