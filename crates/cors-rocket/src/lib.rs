@@ -409,13 +409,14 @@ impl Fairing for Cors {
 
     async fn on_request(&self, req: &mut Request<'_>, _data: &mut Data<'_>) {
         if !self.keeps_policy() {
-            // Without `Origin` the engine never answers: `on_response`
-            // alone decides.
-            if !req.headers().contains("origin") {
+            let policy = self.source.load();
+            let parts = request_parts(req);
+            // Not a CORS request, under a policy that decided those once:
+            // nothing to answer, `on_response` alone applies the headers.
+            if policy.not_cors_headers_http02(&parts).is_some() {
                 return;
             }
-            let policy = self.source.load();
-            let decision = evaluate(&policy, req);
+            let decision = policy.evaluate(&parts);
             log_refusal(&decision, req);
             // Only an answer is kept: `on_response` decides a forwarded
             // request again, with the same fixed policy, which costs less
@@ -608,11 +609,6 @@ impl Stash {
             vary: decision.vary(),
         }
     }
-}
-
-/// Asks the policy about a request: pure, no allocation.
-fn evaluate<'a>(policy: &'a Policy, req: &'a Request<'_>) -> Decision<'a> {
-    policy.evaluate(&request_parts(req))
 }
 
 /// What the engine reads of a request.
