@@ -1166,8 +1166,13 @@ max_age = 600
     }
 
     /// Starts `program` with `args` and waits until `address` accepts.
-    fn start(program: &Path, args: &[String], address: SocketAddr) -> Result<Server, String> {
-        let child = Command::new(program)
+    fn start(
+        program: &Path,
+        args: &[String],
+        address: SocketAddr,
+        pinned: bool,
+    ) -> Result<Server, String> {
+        let child = pin(program.as_os_str(), SERVER_CPU, pinned)
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -1225,13 +1230,40 @@ max_age = 600
         Ok((status, names))
     }
 
+    /// The CPU the servers run on, and the one `wrk` runs on, when pinned.
+    const SERVER_CPU: &str = "0";
+    const CLIENT_CPU: &str = "1";
+
+    /// Whether to pin: with two CPUs or more and `taskset`, the servers get
+    /// one CPU and `wrk` another, so that the client never competes with
+    /// the server it measures (unpinned, the scheduler mixes them, and a
+    /// round's rate depends on where the threads happened to land).
+    fn pinning() -> bool {
+        std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2)
+            && Command::new("taskset")
+                .arg("--version")
+                .output()
+                .is_ok_and(|output| output.status.success())
+    }
+
+    /// `program`, run on `cpu` when `pinned`.
+    fn pin(program: &std::ffi::OsStr, cpu: &str, pinned: bool) -> Command {
+        if pinned {
+            let mut command = Command::new("taskset");
+            command.args(["-c", cpu]).arg(program);
+            command
+        } else {
+            Command::new(program)
+        }
+    }
+
     /// `wrk`'s requests per second for `kind` against `address`.
-    fn wrk(address: SocketAddr, script: &Path, seconds: u64) -> Result<f64, String> {
+    fn wrk(address: SocketAddr, script: &Path, seconds: u64, pinned: bool) -> Result<f64, String> {
         let url = format!("http://{address}/echo");
         let duration = format!("{seconds}s");
         let script = script.display().to_string();
         let args = ["-t1", "-c16", "-d", &duration, "-s", &script, &url];
-        let output = Command::new("wrk")
+        let output = pin("wrk".as_ref(), CLIENT_CPU, pinned)
             .args(args)
             .output()
             .map_err(|e| format!("wrk: {e} (install it: apt-get install wrk)"))?;
@@ -1293,15 +1325,17 @@ max_age = 600
         std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
         let result = measure(&target, &scratch, options);
         let _ = std::fs::remove_dir_all(&scratch);
-        let (rows, load_before, load_after) = result?;
+        let (rows, load_before, load_after, pinned) = result?;
 
-        let section = report(&rows, options, &load_before, &load_after);
+        let section = report(&rows, options, (&load_before, &load_after), pinned);
         super::write_section(root, E2E_HEADING, &section, "--e2e")
     }
 
-    type Measured = (Vec<Row>, String, String);
+    /// The rows, the load average before and after, and whether pinned.
+    type Measured = (Vec<Row>, String, String, bool);
 
     fn measure(target: &Path, scratch: &Path, options: &Options) -> Result<Measured, String> {
+        let pinned = pinning();
         let policy = scratch.join("policy.toml");
         std::fs::write(&policy, POLICY).map_err(|e| format!("{}: {e}", policy.display()))?;
         let mut scripts = Vec::new();
@@ -1327,11 +1361,13 @@ max_age = 600
                     page.to_string(),
                 ],
                 api,
+                pinned,
             )?;
             let peer = start(
                 &target.join("peer-demo"),
                 &[framework.into(), peer_address.to_string()],
                 peer_address,
+                pinned,
             )?;
             for (kind, script) in KINDS.iter().zip(&scripts) {
                 let (status, names) = ask(ours.address, kind)?;
@@ -1358,7 +1394,7 @@ max_age = 600
                         [&peer, &ours]
                     };
                     for server in order {
-                        let rate = wrk(server.address, script, options.seconds)?;
+                        let rate = wrk(server.address, script, options.seconds, pinned)?;
                         if std::ptr::eq(server, &ours) {
                             row.ours.push(rate);
                         } else {
@@ -1369,10 +1405,21 @@ max_age = 600
                 rows.push(row);
             }
         }
-        Ok((rows, load_before, load_average()))
+        Ok((rows, load_before, load_average(), pinned))
     }
 
-    fn report(rows: &[Row], options: &Options, before: &str, after: &str) -> String {
+    fn report(
+        rows: &[Row],
+        options: &Options,
+        (before, after): (&str, &str),
+        pinned: bool,
+    ) -> String {
+        let placement = if pinned {
+            "the servers on CPU 0 and `wrk` on CPU 1 (`taskset`), so that the client never takes \
+             the server's CPU"
+        } else {
+            "unpinned (one CPU, or no `taskset`): the client and the server share the CPUs"
+        };
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -1385,7 +1432,7 @@ adapter, `--policy` with the framework bench's policy) against `peer-demo`
 the crate the adapter replaces, configured to the same policy, in the
 adapter's place), both on
 127.0.0.1, each request kind sent by `wrk -t1 -c16 -d{seconds}s` (keep-alive)
-to `/echo`; {rounds} rounds per kind, the two servers alternating (ours
+to `/echo`, {placement}; {rounds} rounds per kind, the two servers alternating (ours
 first in odd rounds). Requests per second: the median of the rounds;
 ours/peer: the median of the rounds' ratios (lowest–highest). Target: at
 least 1.0. The same request kinds as the in-process scenarios (without the
@@ -1438,6 +1485,21 @@ against `warp::cors()` inside the same service. To reproduce: `cargo xtask bench
             }
         }
         out
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn pins_a_command_to_a_cpu_only_when_asked() {
+            let pinned = pin("wrk".as_ref(), CLIENT_CPU, true);
+            assert_eq!(pinned.get_program(), "taskset");
+            assert_eq!(pinned.get_args().collect::<Vec<_>>(), ["-c", "1", "wrk"]);
+            let plain = pin("wrk".as_ref(), CLIENT_CPU, false);
+            assert_eq!(plain.get_program(), "wrk");
+            assert_eq!(plain.get_args().count(), 0);
+        }
     }
 }
 
