@@ -62,16 +62,16 @@ struct Compiled {
 
 impl Compiled {
     fn new(top: Inner, routes: Option<Routes>) -> Compiled {
+        // Without routes, one decision answers every request without
+        // `Origin`.
         #[cfg(feature = "http")]
-        let not_cors = match routes {
-            None => top.not_cors().forward_headers(None),
-            Some(_) => None,
-        };
+        let decided = routes.is_none().then(|| top.not_cors());
+        #[cfg(feature = "http")]
+        let not_cors = decided.as_ref().and_then(|d| d.forward_headers(None));
         #[cfg(feature = "http02")]
-        let not_cors_http02 = match routes {
-            None => top.not_cors().forward_headers_http02(|_, _| None),
-            Some(_) => None,
-        };
+        let not_cors_http02 = decided
+            .as_ref()
+            .and_then(|d| d.forward_headers_http02(|_, _| None));
         Compiled {
             top,
             routes,

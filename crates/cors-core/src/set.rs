@@ -137,8 +137,6 @@ fn fold_hash(bytes: &[u8]) -> u64 {
     hasher.finish()
 }
 
-/// Each byte of `word` lower-cased as [`u8::to_ascii_lowercase`] does,
-/// all eight at once: `0x20` is set in the bytes from `A` to `Z`.
 /// Whether `name`, lower-cased, is `lower` (a name already in lower case):
 /// `eq_ignore_ascii_case` for that case, eight bytes at a time.
 #[inline]
@@ -164,6 +162,8 @@ fn word(bytes: &[u8]) -> u64 {
     u64::from_le_bytes(word)
 }
 
+/// Each byte of `word` lower-cased as [`u8::to_ascii_lowercase`] does,
+/// all eight at once: `0x20` is set in the bytes from `A` to `Z`.
 #[inline]
 fn lower_ascii(word: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;

@@ -604,7 +604,8 @@ proptest! {
 proptest! {
     /// (j) The headers a policy without routes decided once for requests
     /// without `Origin` are what `evaluate` decides for each of them,
-    /// applied to responses with and without a `Vary` of their own. A CORS
+    /// applied to responses with and without a `Vary` of their own, in
+    /// `http` 1.x types and (with `http02`) in `http` 0.2 types. A CORS
     /// request gets none, nor does any request under a policy with routes.
     #[test]
     fn not_cors_headers_are_each_such_requests_decision(
@@ -615,6 +616,8 @@ proptest! {
         let built = policy.build();
         if !request.origins.is_empty() {
             prop_assert!(built.not_cors_headers(&request.parts()).is_none());
+            #[cfg(feature = "http02")]
+            prop_assert!(built.not_cors_headers_http02(&request.parts()).is_none());
         }
         request.origins.clear();
         let parts = request.parts();
@@ -629,41 +632,24 @@ proptest! {
             headers.unwrap().apply(map);
         }
         prop_assert_eq!(&responses[0], &responses[1]);
+        #[cfg(feature = "http02")]
+        {
+            // The same in `http` 0.2 types.
+            let decided = built.evaluate(&parts).forward_headers_http02(|_, _| None);
+            let once = built.not_cors_headers_http02(&parts).cloned();
+            prop_assert!(decided.is_some() && once.is_some());
+            let existing = existing.map(http02::HeaderValue::from_static);
+            let [decided, once] = [decided, once].map(|forward| {
+                let mut forward = forward.unwrap();
+                let (headers, vary) = forward.take();
+                let headers: Vec<_> = headers.collect();
+                (headers, vary.merge_http02(existing.iter()))
+            });
+            prop_assert_eq!(decided, once);
+        }
         let routed = PolicySpec::built(policy.builder().route(RouteConfig::new(["/a/*"])), &policy);
         prop_assert!(routed.not_cors_headers(&parts).is_none());
-    }
-}
-
-#[cfg(feature = "http02")]
-proptest! {
-    /// (k) `not_cors_headers_http02` is what evaluating a request without
-    /// `Origin` gives in `http` 0.2 types: the same headers, and the same
-    /// `Vary` merged into a response's own. A CORS request gets none, nor
-    /// does any request under a policy with routes.
-    #[test]
-    fn not_cors_headers_http02_are_each_such_requests_decision(
-        policy in policy_spec(),
-        mut request in request_spec(),
-        existing in proptest::sample::select(vec![None, Some("accept-encoding"), Some("Origin")]),
-    ) {
-        let built = policy.build();
-        if !request.origins.is_empty() {
-            prop_assert!(built.not_cors_headers_http02(&request.parts()).is_none());
-        }
-        request.origins.clear();
-        let parts = request.parts();
-        let decided = built.evaluate(&parts).forward_headers_http02(|_, _| None);
-        let once = built.not_cors_headers_http02(&parts).cloned();
-        prop_assert!(decided.is_some() && once.is_some());
-        let existing = existing.map(http02::HeaderValue::from_static);
-        let [decided, once] = [decided, once].map(|forward| {
-            let mut forward = forward.unwrap();
-            let (headers, vary) = forward.take();
-            let headers: Vec<_> = headers.collect();
-            (headers, vary.merge_http02(existing.iter()))
-        });
-        prop_assert_eq!(decided, once);
-        let routed = PolicySpec::built(policy.builder().route(RouteConfig::new(["/a/*"])), &policy);
+        #[cfg(feature = "http02")]
         prop_assert!(routed.not_cors_headers_http02(&parts).is_none());
     }
 }
