@@ -363,8 +363,12 @@ enum Settled<B> {
 }
 
 fn settle<B, R>(decision: &Decision<'_>, request: &Request<R>) -> Settled<B> {
-    if let Some(refusal) = decision.refusal() {
-        tracing::debug!(%refusal, method = %request.method(), "CORS request refused");
+    // Asked only when it is logged: telling a malformed origin from
+    // one not allowed means parsing it.
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        if let Some(refusal) = decision.refusal() {
+            tracing::debug!(%refusal, method = %request.method(), "CORS request refused");
+        }
     }
     let headers = request.headers();
     match decision.to_http_response_sharing(headers, CorsBody::text) {

@@ -260,6 +260,26 @@ pub enum Refusal<'a> {
     AmbiguousPath(&'a [u8]),
 }
 
+/// Why a request was refused, as far as the engine looked.
+#[derive(Debug, Clone, Copy)]
+enum Why<'a> {
+    Known(Refusal<'a>),
+    /// An `Origin` value not on the exact list, where nothing else could
+    /// allow it: [`Refusal::unlisted`] tells which refusal it is.
+    Unlisted(&'a [u8]),
+}
+
+impl<'a> Refusal<'a> {
+    /// The refusal of an `Origin` value that no rule allows: malformed, or
+    /// a well-formed origin not allowed.
+    pub(crate) fn unlisted(origin: &'a [u8]) -> Self {
+        match crate::origin::parse_request_origin(origin) {
+            Some((text, _)) => Refusal::OriginNotAllowed(text),
+            None => Refusal::MalformedOrigin(origin),
+        }
+    }
+}
+
 impl Refusal<'_> {
     /// The fixed text of a refusal response body.
     pub const fn body(&self) -> &'static str {
@@ -369,7 +389,7 @@ pub struct Decision<'a> {
     headers: [(ResponseHeader, &'a str); MAX_HEADERS],
     len: usize,
     pub(crate) vary: Vary,
-    pub(crate) refusal: Option<Refusal<'a>>,
+    refusal: Option<Why<'a>>,
     lookup: Option<OriginQuery<'a>>,
     #[cfg(feature = "http")]
     pub(crate) http: &'a crate::http_support::PolicyValues,
@@ -416,13 +436,27 @@ impl<'a> Decision<'a> {
 
     pub(crate) fn refuse(&mut self, refusal: Refusal<'a>, respond: bool) {
         self.len = 0;
-        self.refusal = Some(refusal);
+        self.refusal = Some(Why::Known(refusal));
         if respond {
             self.action = Action::Respond {
                 status: 403,
                 body: refusal.body(),
             };
             self.push(ResponseHeader::ContentType, "text/plain; charset=utf-8");
+        }
+    }
+
+    /// Refuses an actual request from `origin`, a value that no rule but
+    /// the exact list could allow and that the list does not hold. Whether
+    /// it is malformed or only not allowed changes nothing in the answer
+    /// unless the engine responds itself, so the value is parsed only then,
+    /// or when [`refusal`](Self::refusal) is asked.
+    pub(crate) fn refuse_unlisted(&mut self, origin: &'a [u8], respond: bool) {
+        if respond {
+            self.refuse(Refusal::unlisted(origin), true);
+        } else {
+            self.len = 0;
+            self.refusal = Some(Why::Unlisted(origin));
         }
     }
 
@@ -460,7 +494,10 @@ impl<'a> Decision<'a> {
     /// Why the request was refused, if it was. `None` for allowed CORS
     /// requests and for requests that are not CORS requests.
     pub fn refusal(&self) -> Option<Refusal<'a>> {
-        self.refusal
+        self.refusal.map(|why| match why {
+            Why::Known(refusal) => refusal,
+            Why::Unlisted(origin) => Refusal::unlisted(origin),
+        })
     }
 
     /// Whether the CORS request was allowed (`false` for a request that is

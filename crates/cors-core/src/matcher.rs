@@ -113,6 +113,15 @@ impl OriginMatcher {
 
     /// Whether a rule other than an exact origin allows a well-formed,
     /// non-`null` origin (exact origins are tried first, by the caller).
+    /// Whether the exact list (and `null`) is all there is: no pattern,
+    /// regex or predicate could allow an origin the list lacks.
+    pub(crate) fn is_exact_only(&self) -> bool {
+        self.any_port.is_empty()
+            && self.subdomains.is_empty()
+            && self.regex.is_none()
+            && self.predicate.is_none()
+    }
+
     pub(crate) fn allows(
         &self,
         text: &str,

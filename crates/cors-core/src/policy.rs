@@ -120,6 +120,9 @@ enum Denied<'a> {
     Refused(Refusal<'a>),
     /// The lookup must decide this origin.
     Ask(&'a str),
+    /// An origin no rule allows, not yet told malformed from not allowed
+    /// ([`Refusal::unlisted`]).
+    Unlisted(&'a [u8]),
 }
 
 impl<'a> From<Refusal<'a>> for Denied<'a> {
@@ -955,6 +958,9 @@ impl Inner {
         match self.check_origin(request, lookup) {
             Ok(allow_origin) => self.push_actual_headers(&mut decision, allow_origin),
             Err(Denied::Refused(refusal)) => decision.refuse(refusal, self.block_disallowed),
+            Err(Denied::Unlisted(origin)) => {
+                decision.refuse_unlisted(origin, self.block_disallowed)
+            }
             Err(Denied::Ask(origin)) => decision.ask(origin, request),
         }
         decision
@@ -997,6 +1003,7 @@ impl Inner {
         match self.check_preflight(request, lookup, &mut decision) {
             Ok(()) => {}
             Err(Denied::Refused(refusal)) => decision.refuse(refusal, true),
+            Err(Denied::Unlisted(origin)) => decision.refuse(Refusal::unlisted(origin), true),
             Err(Denied::Ask(origin)) => decision.ask(origin, request),
         }
         decision
@@ -1091,6 +1098,11 @@ impl Inner {
         if let Some(origin) = self.origins.exact(bytes) {
             // Configured origins are serialized origins, so this is one.
             return Ok(origin);
+        }
+        if !self.lookup && self.origins.is_exact_only() {
+            // Nothing else could allow it: a refusal whichever it is, and
+            // parsing it would only say which.
+            return Err(Denied::Unlisted(bytes));
         }
         let Some((text, parsed)) = origin::parse_request_origin(bytes) else {
             return Err(Refusal::MalformedOrigin(bytes).into());

@@ -598,6 +598,32 @@ proptest! {
         prop_assert_eq!(got.refusal(), expected.refusal());
         prop_assert_eq!(got.kind(), expected.kind());
     }
+
+    /// (l) An origin's refusal says which it is, whatever rules the policy
+    /// lists (a policy of exact origins only parses a refused value when
+    /// asked): malformed for a value a browser never sends, not allowed for
+    /// a well-formed origin no rule allows. An answer the engine gives
+    /// itself carries the same refusal's text.
+    #[test]
+    fn origin_refusals_say_which(policy in policy_spec(), request in request_spec()) {
+        let built = policy.build();
+        let decision = built.evaluate(&request.parts());
+        let (Some(origin), Some(refusal)) = (request.origin(), decision.refusal()) else {
+            return Ok(());
+        };
+        let label = ORIGIN_POOL.iter().find(|(o, _)| *o == origin).map(|(_, l)| *l);
+        if origin_allowed(&policy, &request) {
+            prop_assert!(!is_origin_refusal(Some(refusal)));
+        } else if label.expect("every origin comes from the pool").is_none() {
+            prop_assert_eq!(refusal, Refusal::MalformedOrigin(origin));
+        } else {
+            let text = std::str::from_utf8(origin).expect("pool origins are text");
+            prop_assert_eq!(refusal, Refusal::OriginNotAllowed(text));
+        }
+        if let Action::Respond { body, .. } = decision.action() {
+            prop_assert_eq!(body, refusal.body());
+        }
+    }
 }
 
 #[cfg(feature = "http")]

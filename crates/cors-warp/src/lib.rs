@@ -520,8 +520,12 @@ where
 
 /// Logs a refusal at debug level.
 fn log_refusal(decision: &Decision<'_>, method: &Method) {
-    if let Some(refusal) = decision.refusal() {
-        tracing::debug!(%refusal, method = %method, "CORS request refused");
+    // Asked only when it is logged: telling a malformed origin from
+    // one not allowed means parsing it.
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        if let Some(refusal) = decision.refusal() {
+            tracing::debug!(%refusal, method = %method, "CORS request refused");
+        }
     }
 }
 
@@ -738,9 +742,7 @@ impl Incoming {
 
     /// What a final decision means for this request.
     fn settle(&self, decision: &Decision<'_>) -> Outcome {
-        if let Some(refusal) = decision.refusal() {
-            tracing::debug!(%refusal, method = %self.method, "CORS request refused");
-        }
+        log_refusal(decision, &self.method);
         let response = match &self.headers {
             Some(headers) => decision.to_http_response_sharing(headers, |text| text),
             None => decision.to_http_response(|text| text),
