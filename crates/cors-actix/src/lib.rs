@@ -430,11 +430,12 @@ impl Next {
             Action::Respond { status, body } => {
                 let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
                 let mut response = HttpResponse::with_body(status, body).map_into_boxed_body();
-                apply(
-                    response.headers_mut(),
-                    decision.http02_headers(echoed),
-                    decision.vary(),
-                );
+                apply(response.headers_mut(), |map| {
+                    for (name, value) in decision.http02_headers(echoed) {
+                        map.append(name, value);
+                    }
+                    decision.vary()
+                });
                 Next::Respond(response)
             }
             // A decision still asking has no headers: the handler runs
@@ -517,15 +518,16 @@ impl Headers {
     /// headers (taken out of `self`) and merges `Vary`.
     fn apply(&mut self, map: &mut HeaderMap) {
         if let Some(forward) = &mut self.0 {
-            let (pairs, vary) = forward.take();
-            apply(map, pairs, vary);
+            apply(map, |map| {
+                forward.take(|name, value| map.append(name, value))
+            });
         }
     }
 }
 
-/// Removes the CORS headers already present, appends `pairs` and merges
-/// `vary` into `Vary`.
-fn apply(map: &mut HeaderMap, pairs: impl Iterator<Item = (HeaderName, HeaderValue)>, vary: Vary) {
+/// Removes the CORS headers already present, lets `append` add the
+/// decision's headers, and merges the `Vary` names it returns.
+fn apply(map: &mut HeaderMap, append: impl FnOnce(&mut HeaderMap) -> Vary) {
     // One pass over the names present (usually a few, none of them CORS
     // headers nor `Vary`) rather than a lookup for each name: each lookup
     // hashes the name.
@@ -540,9 +542,7 @@ fn apply(map: &mut HeaderMap, pairs: impl Iterator<Item = (HeaderName, HeaderVal
             map.remove(name.to_http02());
         }
     }
-    for (name, value) in pairs {
-        map.append(name, value);
-    }
+    let vary = append(map);
     let merged = if has_vary {
         vary.merge_http02(map.get_all(VARY))
     } else {

@@ -154,8 +154,9 @@ impl Decision<'_> {
     /// let mut request = RequestParts::new("GET");
     /// request.add_header("origin", b"https://a.example");
     /// let mut forward = policy.evaluate(&request).forward_headers_http02(|_, _| None).unwrap();
-    /// let (headers, vary) = forward.take();
-    /// assert_eq!(headers.count(), 1);
+    /// let mut count = 0;
+    /// let vary = forward.take(|_, _| count += 1);
+    /// assert_eq!(count, 1);
     /// assert_eq!(vary.merge([]), Some("Origin"));
     /// ```
     pub fn forward_headers_http02(
@@ -249,8 +250,10 @@ pub struct ForwardHeaders02 {
 }
 
 impl ForwardHeaders02 {
-    /// Takes the headers to append out of the set, leaving it empty, and
-    /// gives the names to merge into `Vary`.
+    /// Takes the headers out of the set, leaving it empty: hands each to
+    /// `append`, in order, and returns the names to merge into `Vary`.
+    /// (A callback rather than an iterator: the three are handed on
+    /// without an iterator's state between them.)
     ///
     /// ```
     /// use cors_core::{Policy, RequestParts};
@@ -262,27 +265,25 @@ impl ForwardHeaders02 {
     ///     .evaluate(&request)
     ///     .forward_headers_http02(|_, _| None)
     ///     .unwrap();
-    /// let (headers, vary) = forward.take();
-    /// let names: Vec<_> = headers.map(|(name, _)| name).collect();
+    /// let mut names = Vec::new();
+    /// let vary = forward.take(|name, _| names.push(name));
     /// assert_eq!(names, ["access-control-allow-origin"]);
     /// assert_eq!(vary.merge_http02([]).unwrap(), "Origin");
-    /// assert_eq!(forward.take().0.count(), 0);
+    /// let mut again = 0;
+    /// forward.take(|_, _| again += 1);
+    /// assert_eq!(again, 0);
     /// ```
-    pub fn take(
-        &mut self,
-    ) -> (
-        impl Iterator<Item = (HeaderName, HeaderValue)> + '_,
-        crate::Vary,
-    ) {
-        let allow_origin = self.allow_origin.take();
-        let credentials = std::mem::take(&mut self.credentials);
-        let expose = self.expose.take();
-        let headers = allow_origin
-            .map(|value| (header::ACCESS_CONTROL_ALLOW_ORIGIN, value))
-            .into_iter()
-            .chain(credentials.then_some((header::ACCESS_CONTROL_ALLOW_CREDENTIALS, fixed::TRUE)))
-            .chain(expose.map(|value| (header::ACCESS_CONTROL_EXPOSE_HEADERS, value)));
-        (headers, self.vary)
+    pub fn take(&mut self, mut append: impl FnMut(HeaderName, HeaderValue)) -> crate::Vary {
+        if let Some(value) = self.allow_origin.take() {
+            append(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        }
+        if std::mem::take(&mut self.credentials) {
+            append(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, fixed::TRUE);
+        }
+        if let Some(value) = self.expose.take() {
+            append(header::ACCESS_CONTROL_EXPOSE_HEADERS, value);
+        }
+        self.vary
     }
 }
 
