@@ -14,7 +14,7 @@ use crate::matcher::{OriginMatcher, OriginPredicate, OriginRegexes};
 use crate::origin;
 use crate::request::{Field, RequestParts};
 use crate::route::{PathPattern, RouteTable, Selected};
-use crate::set::{CaseInsensitiveSet, StrSet};
+use crate::set::{ByteKeyed, ByteKeyedSet, CaseInsensitiveSet};
 use crate::token;
 
 /// A validated CORS policy.
@@ -138,7 +138,7 @@ pub(crate) struct Inner {
     origins: OriginMatcher,
     credentials: bool,
     any_method: bool,
-    methods: StrSet,
+    methods: ByteKeyedSet,
     any_header: bool,
     headers: CaseInsensitiveSet,
     /// The `Access-Control-Expose-Headers` value, when there is one.
@@ -732,7 +732,7 @@ impl Inner {
         }
 
         let mut any_method = false;
-        let mut methods = StrSet::default();
+        let mut methods = ByteKeyedSet::default();
         for method in &config.allow_methods {
             if method == "*" {
                 any_method = true;
@@ -755,7 +755,7 @@ impl Inner {
                     value: method.clone(),
                 });
             } else {
-                methods.insert(method.as_str().into());
+                methods.insert(ByteKeyed(method.as_str().into()));
             }
         }
 
@@ -1020,19 +1020,25 @@ impl Inner {
     ) -> Result<(), Denied<'a>> {
         let allow_origin = self.check_origin(request, lookup)?;
 
-        let method = match request.request_method {
-            Field::One(bytes) if token::is_token(bytes) => {
-                std::str::from_utf8(bytes).map_err(|_| Refusal::MalformedRequestMethod(bytes))?
-            }
-            Field::One(bytes) => return Err(Refusal::MalformedRequestMethod(bytes).into()),
+        let bytes = match request.request_method {
+            Field::One(bytes) => bytes,
             _ => return Err(Refusal::MalformedRequestMethod(b"").into()),
         };
-        if !(self.any_method
-            || token::is_safelisted_method(method)
-            || self.methods.contains(method))
-        {
-            return Err(Refusal::MethodNotAllowed(method).into());
-        }
+        // A configured method is a token: found by its bytes, it needs no
+        // check, and the stored text is the one to echo.
+        let method = match self.methods.get(bytes) {
+            Some(method) => &*method.0,
+            None => {
+                let method = match std::str::from_utf8(bytes) {
+                    Ok(method) if token::is_token(bytes) => method,
+                    _ => return Err(Refusal::MalformedRequestMethod(bytes).into()),
+                };
+                if !(self.any_method || token::is_safelisted_method(method)) {
+                    return Err(Refusal::MethodNotAllowed(method).into());
+                }
+                method
+            }
+        };
 
         let lines = &request.request_headers;
         let requested =
@@ -1133,7 +1139,7 @@ impl Inner {
 
 impl fmt::Debug for Inner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut methods: Vec<&str> = self.methods.iter().map(|m| &**m).collect();
+        let mut methods: Vec<&str> = self.methods.iter().map(|m| &*m.0).collect();
         methods.sort_unstable();
         let mut headers: Vec<&str> = self.headers.iter().collect();
         headers.sort_unstable();
