@@ -403,7 +403,7 @@ impl ForwardHeaders {
     /// [`Decision::apply_to_http`] does: removes any CORS header the
     /// handler set, appends these, and merges `Vary`.
     pub fn apply(mut self, headers: &mut HeaderMap) {
-        remove_cors_headers(headers);
+        let has_vary = remove_cors_headers(headers);
         if let Some(value) = self.allow_origin.take() {
             headers.append(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
         }
@@ -413,7 +413,7 @@ impl ForwardHeaders {
         if let Some(value) = self.expose.take() {
             headers.append(header::ACCESS_CONTROL_EXPOSE_HEADERS, value);
         }
-        merge_vary(headers, self.vary);
+        merge_vary(headers, self.vary, has_vary);
     }
 }
 
@@ -430,38 +430,46 @@ fn apply(
     values: impl Iterator<Item = (ResponseHeader, HeaderValue)>,
     vary: crate::Vary,
 ) {
-    remove_cors_headers(headers);
+    let has_vary = remove_cors_headers(headers);
     for (name, value) in values {
         headers.append(name.to_http(), value);
     }
-    merge_vary(headers, vary);
+    merge_vary(headers, vary, has_vary);
 }
 
-/// Removes every CORS response header from `headers`.
-fn remove_cors_headers(headers: &mut HeaderMap) {
-    // One pass over the names present, usually none of them CORS headers,
-    // rather than a lookup for each CORS name.
-    if headers.keys().any(is_cors_response_header) {
+/// Removes every CORS response header from `headers`, and tells whether
+/// it has a `Vary` header.
+fn remove_cors_headers(headers: &mut HeaderMap) -> bool {
+    // One pass over the names present (usually a few, none of them CORS
+    // headers) rather than a lookup for each name: each lookup hashes it.
+    let (mut has_cors, mut has_vary) = (false, false);
+    for name in headers.keys() {
+        has_cors |= is_cors_response_header(name);
+        has_vary |= name == header::VARY;
+    }
+    if has_cors {
         for name in ResponseHeader::CORS {
             headers.remove(name.to_http());
         }
     }
+    has_vary
 }
 
-/// Merges `vary`'s names into the `Vary` header.
-fn merge_vary(headers: &mut HeaderMap, vary: crate::Vary) {
-    // One lookup of `Vary`, whether the handler set it or not.
-    match headers.entry(header::VARY) {
-        header::Entry::Vacant(entry) => {
-            if let Some(add) = vary.merge([]) {
-                entry.insert(fixed::vary(add));
-            }
-        }
-        header::Entry::Occupied(mut entry) => {
-            if let Some(add) = vary.merge(entry.iter().map(HeaderValue::as_bytes)) {
-                entry.append(fixed::vary(add));
-            }
-        }
+/// Merges `vary`'s names into the `Vary` header, which the response has
+/// when `has_vary`.
+fn merge_vary(headers: &mut HeaderMap, vary: crate::Vary, has_vary: bool) {
+    let merged = if has_vary {
+        vary.merge(
+            headers
+                .get_all(header::VARY)
+                .iter()
+                .map(HeaderValue::as_bytes),
+        )
+    } else {
+        vary.merge([])
+    };
+    if let Some(add) = merged {
+        headers.append(header::VARY, fixed::vary(add));
     }
 }
 
