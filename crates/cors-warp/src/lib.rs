@@ -204,7 +204,7 @@
 //! made them responses), so nothing is lost: it passes the same
 //! conformance table. It is the cheaper way in: counted in instructions
 //! (`cargo xtask bench --instructions` in the project's repository), its
-//! cost over the bare application is 34% (no `Origin`) to 83% (a refused
+//! cost over the bare application is 35% (no `Origin`) to 85% (a refused
 //! preflight) below the filter wrapper's; `BENCHMARKS.md` times it as
 //! `warp-tower`, and `cors-demo --framework warp-tower` serves it.
 //!
