@@ -446,7 +446,7 @@ impl<'a> Decision<'a> {
         }
     }
 
-    /// Refuses an actual request from `origin`, a value that no rule but
+    /// Refuses a request from `origin`, a value that no rule but
     /// the exact list could allow and that the list does not hold. Whether
     /// it is malformed or only not allowed changes nothing in the answer
     /// unless the engine responds itself, so the value is parsed only then,

@@ -152,6 +152,9 @@ pub(crate) struct Inner {
     lookup: bool,
     /// So does `null`, when no rule allows it.
     lookup_null: bool,
+    /// Only the exact list can allow an origin, and no lookup can: an
+    /// origin the list lacks is refused without being parsed.
+    exact_only: bool,
     #[cfg(feature = "http")]
     pub(crate) http: crate::http_support::PolicyValues,
 }
@@ -835,6 +838,7 @@ impl Inner {
             Some(exposed.join(", ").into())
         };
         let max_age: Box<str> = config.max_age.to_string().into();
+        let exact_only = !config.allow_origin_lookup && origins.is_exact_only();
         Some(Inner {
             any_origin,
             origins,
@@ -852,6 +856,7 @@ impl Inner {
             block_disallowed: config.block_disallowed_origins,
             lookup: config.allow_origin_lookup,
             lookup_null: config.allow_origin_lookup && config.lookup_null_origin,
+            exact_only,
         })
     }
 }
@@ -1004,7 +1009,7 @@ impl Inner {
         match self.check_preflight(request, lookup, &mut decision) {
             Ok(()) => {}
             Err(Denied::Refused(refusal)) => decision.refuse(refusal, true),
-            Err(Denied::Unlisted(origin)) => decision.refuse(Refusal::unlisted(origin), true),
+            Err(Denied::Unlisted(origin)) => decision.refuse_unlisted(origin, true),
             Err(Denied::Ask(origin)) => decision.ask(origin, request),
         }
         decision
@@ -1106,7 +1111,7 @@ impl Inner {
             // Configured origins are serialized origins, so this is one.
             return Ok(origin);
         }
-        if !self.lookup && self.origins.is_exact_only() {
+        if self.exact_only {
             // Nothing else could allow it: a refusal whichever it is, and
             // parsing it would only say which.
             return Err(Denied::Unlisted(bytes));

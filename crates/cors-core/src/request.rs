@@ -162,6 +162,22 @@ impl<'a> RequestParts<'a> {
         }
     }
 
+    /// Whether this is a CORS request: one with `Origin` (one line or
+    /// more). The engine never answers a request without it, so an adapter
+    /// may let such a request through without evaluating it first.
+    ///
+    /// ```
+    /// use cors_core::RequestParts;
+    ///
+    /// let mut request = RequestParts::new("GET");
+    /// assert!(!request.is_cors());
+    /// request.add_header("origin", b"https://a.example");
+    /// assert!(request.is_cors());
+    /// ```
+    pub fn is_cors(&self) -> bool {
+        self.origin != Field::Absent
+    }
+
     /// Whether the engine reads this request's
     /// `Access-Control-Request-*` headers: only for an `OPTIONS` request
     /// with `Origin` (a preflight candidate). An adapter that looks headers
@@ -176,16 +192,14 @@ impl<'a> RequestParts<'a> {
     /// assert!(!request.reads_preflight_headers());
     /// ```
     pub fn reads_preflight_headers(&self) -> bool {
-        self.method == "OPTIONS" && self.origin != Field::Absent
+        self.method == "OPTIONS" && self.is_cors()
     }
 
     /// Whether this is a CORS-preflight request: `OPTIONS` with `Origin` and
     /// `Access-Control-Request-Method`. An `OPTIONS` request without
     /// `Access-Control-Request-Method` is an ordinary request.
     pub fn is_preflight(&self) -> bool {
-        self.method == "OPTIONS"
-            && self.origin != Field::Absent
-            && self.request_method != Field::Absent
+        self.method == "OPTIONS" && self.is_cors() && self.request_method != Field::Absent
     }
 }
 

@@ -409,13 +409,13 @@ impl Fairing for Cors {
 
     async fn on_request(&self, req: &mut Request<'_>, _data: &mut Data<'_>) {
         if !self.keeps_policy() {
-            let policy = self.source.load();
             let parts = request_parts(req);
-            // Not a CORS request, under a policy that decided those once:
-            // nothing to answer, `on_response` alone applies the headers.
-            if policy.not_cors_headers_http02(&parts).is_some() {
+            // Without `Origin` the engine never answers: `on_response`
+            // alone decides.
+            if !parts.is_cors() {
                 return;
             }
+            let policy = self.source.load();
             let decision = policy.evaluate(&parts);
             log_refusal(&decision, req);
             // Only an answer is kept: `on_response` decides a forwarded
