@@ -466,13 +466,16 @@ impl Fairing for Cors {
     }
 
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
-        // One pass over the names present, usually none of them CORS
-        // headers, rather than a lookup for each CORS name.
-        let has_cors = res.headers().iter().any(|h| {
-            let name = h.name.as_str().as_bytes();
-            name.get(..15)
-                .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"access-control-"))
-        });
+        // One pass over the names present, usually neither a CORS header
+        // nor `Vary`, rather than a lookup for each CORS name and `Vary`.
+        let (mut has_cors, mut has_vary) = (false, false);
+        for name in res.headers().iter().map(|h| h.name) {
+            let name = name.as_str().as_bytes();
+            has_cors |= name
+                .get(..15)
+                .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"access-control-"));
+            has_vary |= name.eq_ignore_ascii_case(b"vary");
+        }
         if has_cors {
             for name in ResponseHeader::CORS {
                 res.remove_header(name.as_str());
@@ -484,7 +487,7 @@ impl Fairing for Cors {
                 for (name, value) in &stash.headers {
                     add_header(res, *name, Cow::Borrowed(&**value));
                 }
-                merge_vary(res, stash.vary);
+                merge_vary(res, stash.vary, has_vary);
                 return;
             }
         }
@@ -514,16 +517,17 @@ impl Fairing for Cors {
                 guard.evaluate(&parts)
             }
         };
-        // The request's own `Origin` is echoed without a copy.
-        let origin = req.headers().get_one("origin");
+        // The request's own `Origin` is echoed without a copy; it is
+        // looked up only for a response that gets headers.
+        let mut origin = None;
         for &(name, value) in decision.headers() {
-            let value = match origin {
+            let value = match *origin.get_or_insert_with(|| req.headers().get_one("origin")) {
                 Some(origin) if origin == value => Cow::Borrowed(origin),
                 _ => owned(value),
             };
             add_header(res, name, value);
         }
-        merge_vary(res, decision.vary());
+        merge_vary(res, decision.vary(), has_vary);
     }
 }
 
@@ -557,9 +561,14 @@ fn add_header<'r>(res: &mut Response<'r>, name: ResponseHeader, value: Cow<'r, s
     }
 }
 
-/// Merges `vary`'s names into the response's `Vary`.
-fn merge_vary(res: &mut Response<'_>, vary: Vary) {
-    let add = vary.merge(res.headers().get("vary").map(str::as_bytes));
+/// Merges `vary`'s names into the response's `Vary`, which is read only
+/// if the response has one (`has_vary`).
+fn merge_vary(res: &mut Response<'_>, vary: Vary, has_vary: bool) {
+    let add = if has_vary {
+        vary.merge(res.headers().get("vary").map(str::as_bytes))
+    } else {
+        vary.merge(None)
+    };
     if let Some(add) = add {
         res.adjoin_header(Header::new("Vary", add));
     }
