@@ -222,7 +222,11 @@ pub fn run() -> Result<(), String> {
         println!("\n==> framework bench, run {run} of {}", options.runs);
         remove(&FRAMEWORK_GROUPS)?;
         bench("frameworks")?;
-        times.add_run(Times::read(&criterion, &FRAMEWORK_GROUPS)?);
+        let mut run_times = Times::read(&criterion, &FRAMEWORK_GROUPS)?;
+        println!("\n==> paired bench, run {run} of {}", options.runs);
+        let paired = cargo_stdout(&["bench", "-p", "cors-benches", "--bench", "paired"])?;
+        run_times.once.extend(parse_paired(&paired));
+        times.add_run(run_times);
     }
     let load_after = load_average();
 
@@ -484,15 +488,34 @@ impl Times {
     /// `a / b` for two variants of one scenario: the median of the runs'
     /// ratios, the lowest and the highest.
     fn ratio(&self, framework: &str, scenario: &str, a: &str, b: &str) -> Option<Spread> {
-        let ratios: Vec<f64> = self
-            .runs
-            .iter()
-            .filter_map(|run| {
-                let a = run.get(&format!("{framework}/{scenario}/{a}"))?;
-                let b = run.get(&format!("{framework}/{scenario}/{b}"))?;
-                Some(a / b)
-            })
-            .collect();
+        Spread::of(
+            self.runs
+                .iter()
+                .filter_map(|run| {
+                    let a = run.get(&format!("{framework}/{scenario}/{a}"))?;
+                    let b = run.get(&format!("{framework}/{scenario}/{b}"))?;
+                    Some(a / b)
+                })
+                .collect(),
+        )
+    }
+
+    /// `a / b` as the `paired` bench measured it in each run: the median
+    /// of the runs' ratios, the lowest and the highest.
+    fn paired(&self, framework: &str, scenario: &str, a: &str, b: &str) -> Option<Spread> {
+        let key = format!("paired/{framework}/{scenario}/{a}/{b}");
+        Spread::of(
+            self.runs
+                .iter()
+                .filter_map(|run| run.get(&key).copied())
+                .collect(),
+        )
+    }
+}
+
+impl Spread {
+    /// The median, lowest and highest of one ratio's runs.
+    fn of(ratios: Vec<f64>) -> Option<Spread> {
         let low = ratios.iter().copied().fold(f64::INFINITY, f64::min);
         let high = ratios.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let runs = ratios.len();
@@ -503,6 +526,23 @@ impl Times {
             runs,
         })
     }
+}
+
+/// The `paired` bench's lines (`paired <framework> <scenario> <a>/<b>
+/// <median> ...`) as `paired/<framework>/<scenario>/<a>/<b>` → median.
+fn parse_paired(output: &str) -> BTreeMap<String, f64> {
+    output
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            if words.next()? != "paired" {
+                return None;
+            }
+            let (framework, scenario, pair) = (words.next()?, words.next()?, words.next()?);
+            let median = words.next()?.parse().ok()?;
+            Some((format!("paired/{framework}/{scenario}/{pair}"), median))
+        })
+        .collect()
 }
 
 /// A ratio over several runs.
@@ -617,7 +657,7 @@ runtimes single-threaded), averaged over 500 requests after 50 of warm-up.
 To reproduce: `cargo xtask bench` (about 20 minutes on 2 cores with the
 default three runs of the framework bench; `--runs N` to change it). The
 benchmarks live in `benches/` (package `cors-benches`): `engine`,
-`frameworks` (criterion) and `allocations`.
+`frameworks` (criterion), `paired` and `allocations`.
 ",
         date = machine.date,
         runs = times.runs.len(),
@@ -644,6 +684,15 @@ in-process client (axum: `Router` + `oneshot`; actix: `test::init_service`
 `warp::test::request().reply`; warp-tower: `warp::service` + `oneshot`),
 on a current-thread runtime.
 
+**Paired** ratios come from a second bench (`paired`), run after each
+run of the criterion bench: it alternates chunks of a few milliseconds of
+ours and of the peer, and takes the median of the chunks' ratios (the
+cell: the median of the runs' medians, lowest and highest in
+parentheses). Two criterion benchmarks run seconds apart, and this
+machine's speed moves by 10-30% between them; a pair of chunks runs
+within milliseconds, so its ratio is far steadier (spreads of a few
+percent) and follows the instruction counts below.
+
 A middleware's **cost** is its time minus the baseline's for the same
 request (the baseline answers a preflight with its router's 404 or 405).
 Ratios are ours/peer. A cost ratio is given only where the peer's cost is
@@ -658,13 +707,13 @@ would have. Allocations: baseline / ours / peer.
     for (framework, ours_name, peer_name) in FRAMEWORKS {
         let _ = writeln!(out, "### {framework}: `{ours_name}` vs {peer_name}\n");
         out.push_str(
-            "| scenario | baseline | ours | peer | ours cost | peer cost | total ours/peer | cost ours/peer | allocations |\n\
-             |---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+            "| scenario | baseline | ours | peer | ours cost | peer cost | total ours/peer | paired ours/peer | cost ours/peer | allocations |\n\
+             |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
         );
         for (scenario, _) in SCENARIOS {
             let t = |variant| times.get(framework, scenario, variant);
             let (Some(base), Some(ours), Some(peer)) = (t("baseline"), t("ours"), t("peer")) else {
-                let _ = writeln!(out, "| {scenario} | (not measured) |||||||");
+                let _ = writeln!(out, "| {scenario} | (not measured) ||||||||");
                 misses.push(Miss(format!("{framework} {scenario}: not measured")));
                 continue;
             };
@@ -684,6 +733,19 @@ would have. Allocations: baseline / ours / peer.
                     "{framework} {scenario}: total ours/peer {total_ratio:.2} > 1.0"
                 )));
             }
+            let paired = match times.paired(framework, scenario, "ours", "peer") {
+                Some(paired) => {
+                    checked += 1;
+                    if paired.median > 1.0 {
+                        misses.push(Miss(format!(
+                            "{framework} {scenario}: paired ours/peer {:.2} > 1.0",
+                            paired.median
+                        )));
+                    }
+                    paired.show(1.0)
+                }
+                None => "?".to_owned(),
+            };
             let measurable = peer_cost > MEASURABLE_NS && peer_cost > MEASURABLE_SHARE * base;
             let cost_ratio = if !measurable {
                 "n/m".to_owned()
@@ -724,7 +786,7 @@ would have. Allocations: baseline / ours / peer.
             };
             let _ = writeln!(
                 out,
-                "| {scenario} | {} | {} | {} | {} | {} | {} | {cost_ratio} | {allocations} |",
+                "| {scenario} | {} | {} | {} | {} | {} | {} | {paired} | {cost_ratio} | {allocations} |",
                 duration(base),
                 duration(ours),
                 duration(peer),
@@ -846,7 +908,8 @@ subdomain the last pattern's.
         out,
         "## Targets
 
-- total time ours/peer ≤ 1.0 in every scenario of every framework;
+- total time ours/peer ≤ 1.0 in every scenario of every framework, both
+  from criterion's times and paired;
 - middleware cost ours/peer ≤ 0.5 wherever the peer's cost is measurable;
 - allocations per request: ours ≤ peer in every scenario;
 - `evaluate`: no allocation, and within 1.5× between 1 and 10,000 origins.
@@ -935,16 +998,16 @@ a filter that copies it (`warp::header::*`), and must turn a rejection into
 a response itself to put a header on it. The **floor**
 (`cors_benches::apps::warp::floor`) does only that: it reads `Origin` and
 sets one header on the reply or on the response made from a rejection, with
-no policy. Ratios are ours/floor; target: at most {FLOOR_LIMIT:.2}.
-Allocations: floor / ours.
+no policy. Ratios are ours/floor, from criterion's times and from the
+paired bench; target: at most {FLOOR_LIMIT:.2}. Allocations: floor / ours.
 
-| scenario | floor | ours | ours/floor | floor/peer | allocations |
-|---|---:|---:|---:|---:|---:|"
+| scenario | floor | ours | ours/floor | paired ours/floor | floor/peer | allocations |
+|---|---:|---:|---:|---:|---:|---:|"
     );
     for (scenario, _) in SCENARIOS {
         let t = |variant| times.get("warp", scenario, variant);
         let (Some(floor), Some(ours)) = (t("floor"), t("ours")) else {
-            let _ = writeln!(out, "| {scenario} | (not measured) |||||");
+            let _ = writeln!(out, "| {scenario} | (not measured) ||||||");
             continue;
         };
         let Some(ratio) = times.ratio("warp", scenario, "ours", "floor") else {
@@ -957,6 +1020,19 @@ Allocations: floor / ours.
                 ratio.median
             )));
         }
+        let paired = match times.paired("warp", scenario, "ours", "floor") {
+            Some(paired) => {
+                *checked += 1;
+                if paired.median > FLOOR_LIMIT {
+                    misses.push(Miss(format!(
+                        "warp {scenario}: paired ours/floor {:.2} > {FLOOR_LIMIT:.2}",
+                        paired.median
+                    )));
+                }
+                paired.show(FLOOR_LIMIT)
+            }
+            None => "?".to_owned(),
+        };
         let floor_peer = times
             .ratio("warp", scenario, "floor", "peer")
             .map_or("?".to_owned(), |r| format!("{:.2}", r.median));
@@ -967,7 +1043,7 @@ Allocations: floor / ours.
         };
         let _ = writeln!(
             out,
-            "| {scenario} | {} | {} | {} | {floor_peer} | {allocations} |",
+            "| {scenario} | {} | {} | {} | {paired} | {floor_peer} | {allocations} |",
             duration(floor),
             duration(ours),
             ratio.show(FLOOR_LIMIT),
@@ -1618,6 +1694,31 @@ mod tests {
         assert_eq!(times.ratio("warp", "non_cors", "ours", "floor"), None);
         assert_eq!(median(vec![3.0, 1.0]), Some(2.0));
         assert_eq!(median(Vec::new()), None);
+    }
+
+    #[test]
+    fn paired_ratios_are_read_per_run_and_reported_as_their_median() {
+        let mut times = Times::default();
+        for median in ["0.9700", "1.0300", "0.9900"] {
+            let output = format!(
+                "Running benches/paired.rs\n\
+                 paired actix non_cors ours/peer {median} 0.9500 1.0100 41\n\
+                 paired warp non_cors ours/floor 1.2000 1.1000 1.3000 41\n\
+                 paired broken line\n"
+            );
+            let run = parse_paired(&output);
+            assert_eq!(run.len(), 2, "{run:?}");
+            times.add_run(Times {
+                once: run,
+                runs: Vec::new(),
+            });
+        }
+        let paired = times.paired("actix", "non_cors", "ours", "peer").unwrap();
+        assert_eq!((paired.median, paired.low, paired.high), (0.99, 0.97, 1.03));
+        assert_eq!(paired.show(1.0), "0.99 ✓ (0.97–1.03)");
+        let floor = times.paired("warp", "non_cors", "ours", "floor").unwrap();
+        assert_eq!(floor.show(1.10), "1.20 ✗ (1.20–1.20)");
+        assert_eq!(times.paired("axum", "non_cors", "ours", "peer"), None);
     }
 
     #[test]
