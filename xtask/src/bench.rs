@@ -654,7 +654,7 @@ runtimes single-threaded), averaged over 500 requests after 50 of warm-up.
   (other work on the machine makes times noisier, not the ratios unfair:
   each scenario's three variants run one right after the other)
 
-To reproduce: `cargo xtask bench` (about 20 minutes on 2 cores with the
+To reproduce: `cargo xtask bench` (about 30 minutes on 2 cores with the
 default three runs of the framework bench; `--runs N` to change it). The
 benchmarks live in `benches/` (package `cors-benches`): `engine`,
 `frameworks` (criterion), `paired` and `allocations`.
