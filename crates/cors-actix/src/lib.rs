@@ -533,9 +533,8 @@ fn apply(map: &mut HeaderMap, append: impl FnOnce(&mut HeaderMap) -> Vary) {
     // hashes the name.
     let (mut has_cors, mut has_vary) = (false, false);
     for name in map.keys() {
-        let name = name.as_str();
-        has_cors |= name.starts_with("access-control-");
-        has_vary |= name == "vary";
+        has_cors |= ResponseHeader::may_be_cors(name.as_str().as_bytes());
+        has_vary |= name == VARY;
     }
     if has_cors {
         for name in ResponseHeader::CORS {

@@ -107,6 +107,24 @@ impl ResponseHeader {
         ResponseHeader::ExposeHeaders,
     ];
 
+    /// Whether a response header named `name` (in any case) may be one of
+    /// [`CORS`](ResponseHeader::CORS): it starts with `Access-Control-`.
+    /// Adapters test each name of a handler's response once with it, and
+    /// remove the CORS headers only from a response where one matched.
+    ///
+    /// ```
+    /// use cors_core::ResponseHeader;
+    ///
+    /// assert!(ResponseHeader::may_be_cors(b"Access-Control-Allow-Origin"));
+    /// assert!(ResponseHeader::may_be_cors(b"access-control-max-age"));
+    /// assert!(!ResponseHeader::may_be_cors(b"vary"));
+    /// assert!(!ResponseHeader::may_be_cors(b"access-control"));
+    /// ```
+    pub fn may_be_cors(name: &[u8]) -> bool {
+        name.get(..15)
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"access-control-"))
+    }
+
     /// The header name in lower case, as HTTP/2 writes it.
     pub const fn as_str(self) -> &'static str {
         match self {

@@ -417,12 +417,6 @@ impl ForwardHeaders {
     }
 }
 
-/// Whether `name` is one of [`ResponseHeader::CORS`] (all lower case, as
-/// `http` keeps names; request headers never appear on a response).
-fn is_cors_response_header(name: &HeaderName) -> bool {
-    name.as_str().starts_with("access-control-")
-}
-
 /// Removes the handler's CORS headers, appends the decision's, and merges
 /// `Vary`.
 fn apply(
@@ -444,7 +438,7 @@ fn remove_cors_headers(headers: &mut HeaderMap) -> bool {
     // headers) rather than a lookup for each name: each lookup hashes it.
     let (mut has_cors, mut has_vary) = (false, false);
     for name in headers.keys() {
-        has_cors |= is_cors_response_header(name);
+        has_cors |= ResponseHeader::may_be_cors(name.as_str().as_bytes());
         has_vary |= name == header::VARY;
     }
     if has_cors {

@@ -471,9 +471,7 @@ impl Fairing for Cors {
         let (mut has_cors, mut has_vary) = (false, false);
         for name in res.headers().iter().map(|h| h.name) {
             let name = name.as_str().as_bytes();
-            has_cors |= name
-                .get(..15)
-                .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"access-control-"));
+            has_cors |= ResponseHeader::may_be_cors(name);
             has_vary |= name.eq_ignore_ascii_case(b"vary");
         }
         if has_cors {
