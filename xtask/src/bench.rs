@@ -733,19 +733,13 @@ would have. Allocations: baseline / ours / peer.
                     "{framework} {scenario}: total ours/peer {total_ratio:.2} > 1.0"
                 )));
             }
-            let paired = match times.paired(framework, scenario, "ours", "peer") {
-                Some(paired) => {
-                    checked += 1;
-                    if paired.median > 1.0 {
-                        misses.push(Miss(format!(
-                            "{framework} {scenario}: paired ours/peer {:.2} > 1.0",
-                            paired.median
-                        )));
-                    }
-                    paired.show(1.0)
-                }
-                None => "?".to_owned(),
-            };
+            let paired = paired_cell(
+                times,
+                (framework, scenario, "peer"),
+                1.0,
+                &mut misses,
+                &mut checked,
+            );
             let measurable = peer_cost > MEASURABLE_NS && peer_cost > MEASURABLE_SHARE * base;
             let cost_ratio = if !measurable {
                 "n/m".to_owned()
@@ -977,6 +971,27 @@ tables above.
     out.push('\n');
 }
 
+/// The paired ratio ours/`against` of one cell, checked against `limit`.
+fn paired_cell(
+    times: &Times,
+    (framework, scenario, against): (&str, &str, &str),
+    limit: f64,
+    misses: &mut Vec<Miss>,
+    checked: &mut usize,
+) -> String {
+    let Some(paired) = times.paired(framework, scenario, "ours", against) else {
+        return "?".to_owned();
+    };
+    *checked += 1;
+    if paired.median > limit {
+        misses.push(Miss(format!(
+            "{framework} {scenario}: paired ours/{against} {:.2} > {limit:.2}",
+            paired.median
+        )));
+    }
+    paired.show(limit)
+}
+
 /// How far above the floor this project's warp adapter may be.
 const FLOOR_LIMIT: f64 = 1.10;
 
@@ -1020,19 +1035,13 @@ paired bench; target: at most {FLOOR_LIMIT:.2}. Allocations: floor / ours.
                 ratio.median
             )));
         }
-        let paired = match times.paired("warp", scenario, "ours", "floor") {
-            Some(paired) => {
-                *checked += 1;
-                if paired.median > FLOOR_LIMIT {
-                    misses.push(Miss(format!(
-                        "warp {scenario}: paired ours/floor {:.2} > {FLOOR_LIMIT:.2}",
-                        paired.median
-                    )));
-                }
-                paired.show(FLOOR_LIMIT)
-            }
-            None => "?".to_owned(),
-        };
+        let paired = paired_cell(
+            times,
+            ("warp", scenario, "floor"),
+            FLOOR_LIMIT,
+            misses,
+            checked,
+        );
         let floor_peer = times
             .ratio("warp", scenario, "floor", "peer")
             .map_or("?".to_owned(), |r| format!("{:.2}", r.median));
@@ -1719,6 +1728,32 @@ mod tests {
         let floor = times.paired("warp", "non_cors", "ours", "floor").unwrap();
         assert_eq!(floor.show(1.10), "1.20 ✗ (1.20–1.20)");
         assert_eq!(times.paired("axum", "non_cors", "ours", "peer"), None);
+
+        let (mut misses, mut checked) = (Vec::new(), 0);
+        let cell = |cell, limit, misses: &mut Vec<Miss>, checked: &mut usize| {
+            paired_cell(&times, cell, limit, misses, checked)
+        };
+        let shown = cell(
+            ("actix", "non_cors", "peer"),
+            1.0,
+            &mut misses,
+            &mut checked,
+        );
+        assert_eq!(
+            (shown.as_str(), checked, misses.len()),
+            ("0.99 ✓ (0.97–1.03)", 1, 0)
+        );
+        let shown = cell(
+            ("warp", "non_cors", "floor"),
+            1.10,
+            &mut misses,
+            &mut checked,
+        );
+        assert_eq!((shown.as_str(), checked), ("1.20 ✗ (1.20–1.20)", 2));
+        let missed: Vec<&str> = misses.iter().map(|Miss(what)| what.as_str()).collect();
+        assert_eq!(missed, ["warp non_cors: paired ours/floor 1.20 > 1.10"]);
+        let shown = cell(("axum", "non_cors", "peer"), 1.0, &mut misses, &mut checked);
+        assert_eq!((shown.as_str(), checked, misses.len()), ("?", 2, 1));
     }
 
     #[test]
