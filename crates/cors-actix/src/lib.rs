@@ -177,7 +177,6 @@
 
 #![forbid(unsafe_code)]
 
-use std::cell::Cell;
 use std::future::{Future, Ready, ready};
 use std::pin::Pin;
 use std::rc::Rc;
@@ -489,22 +488,24 @@ fn finish<B>(
 /// for the answer, which may echo it, so that it is looked up once).
 fn request_parts(req: &ServiceRequest) -> (RequestParts<'_>, Option<&HeaderValue>) {
     let headers = req.headers();
-    let origin = Cell::new(None);
-    let parts = RequestParts::from_http02_lookup(req.method().as_str(), req.path(), |name| {
-        let is_origin = *name == ORIGIN;
-        let origin = &origin;
-        headers
-            .get_all(name)
-            .inspect(move |line| {
-                // With more than one line the engine refuses the request,
-                // and nothing is echoed: which line is kept is moot.
-                if is_origin {
-                    origin.set(Some(*line));
-                }
-            })
-            .map(HeaderValue::as_bytes)
-    });
-    (parts, origin.get())
+    let mut parts = RequestParts::new(req.method().as_str()).with_path(req.path());
+    let mut origin = None;
+    for line in headers.get_all(ORIGIN) {
+        parts.add_http02_header(&ORIGIN, line.as_bytes());
+        // With more than one line the engine refuses the request, and
+        // nothing is echoed: which line is kept is moot.
+        origin = Some(line);
+    }
+    if parts.reads_preflight_headers() {
+        // One walk over the few lines of a preflight rather than three
+        // lookups, each of which hashes its name.
+        for (name, line) in headers.iter() {
+            if *name != ORIGIN {
+                parts.add_http02_header(name, line.as_bytes());
+            }
+        }
+    }
+    (parts, origin)
 }
 
 /// A decision's headers for the handler's response, in actix types, so

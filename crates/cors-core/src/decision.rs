@@ -228,6 +228,11 @@ impl Vary {
     /// assert_eq!(Vary::ORIGIN.merge([&b"*"[..]]), None);
     /// ```
     pub fn merge<'v>(self, existing: impl IntoIterator<Item = &'v [u8]>) -> Option<&'static str> {
+        self.missing(existing).map(Vary::as_str)
+    }
+
+    /// [`Vary::merge`]'s names as a set, for the adapters' header values.
+    pub(crate) fn missing<'v>(self, existing: impl IntoIterator<Item = &'v [u8]>) -> Option<Vary> {
         let mut missing = self.0;
         for line in existing {
             for name in line.split(|&b| b == b',') {
@@ -242,7 +247,7 @@ impl Vary {
                 }
             }
         }
-        (missing != 0).then(|| Vary(missing).as_str())
+        (missing != 0).then_some(Vary(missing))
     }
 }
 

@@ -104,6 +104,34 @@ impl<'a> RequestParts<'a> {
         }
         parts
     }
+
+    /// Records one header line by its `http` 0.2 name: the same as
+    /// [`add_header`](RequestParts::add_header), comparing names rather
+    /// than texts. For an adapter that walks a request's lines once
+    /// instead of looking each CORS header up (a lookup hashes the name).
+    ///
+    /// ```
+    /// use cors_core::RequestParts;
+    /// use http02::header::{ACCEPT, ACCESS_CONTROL_REQUEST_METHOD, ORIGIN};
+    ///
+    /// let mut request = RequestParts::new("OPTIONS");
+    /// request.add_http02_header(&ORIGIN, b"https://a.example");
+    /// request.add_http02_header(&ACCEPT, b"*/*"); // not read
+    /// assert!(!request.is_preflight());
+    /// request.add_http02_header(&ACCESS_CONTROL_REQUEST_METHOD, b"PUT");
+    /// assert!(request.is_preflight());
+    /// ```
+    pub fn add_http02_header(&mut self, name: &HeaderName, value: &'a [u8]) {
+        if *name == header::ORIGIN {
+            self.origin.push(value);
+        } else if *name == header::ACCESS_CONTROL_REQUEST_METHOD {
+            self.request_method.push(value);
+        } else if *name == header::ACCESS_CONTROL_REQUEST_HEADERS {
+            self.request_headers.push(value);
+        } else if *name == ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK {
+            self.request_private_network.push(value);
+        }
+    }
 }
 
 impl Decision<'_> {
@@ -229,7 +257,7 @@ impl crate::Vary {
         self,
         existing: impl IntoIterator<Item = &'v HeaderValue>,
     ) -> Option<HeaderValue> {
-        self.merge(existing.into_iter().map(HeaderValue::as_bytes))
+        self.missing(existing.into_iter().map(HeaderValue::as_bytes))
             .map(fixed::vary)
     }
 }
@@ -291,6 +319,7 @@ impl ForwardHeaders02 {
 /// byte by byte when called at run time).
 mod fixed {
     use super::HeaderValue;
+    use crate::Vary;
 
     pub(super) const STAR: HeaderValue = HeaderValue::from_static("*");
     pub(super) const TRUE: HeaderValue = HeaderValue::from_static("true");
@@ -302,18 +331,16 @@ mod fixed {
     pub(super) const PUT: HeaderValue = HeaderValue::from_static("PUT");
     pub(super) const PATCH: HeaderValue = HeaderValue::from_static("PATCH");
     pub(super) const DELETE: HeaderValue = HeaderValue::from_static("DELETE");
-    const ORIGIN: &str = "Origin";
-    const PREFLIGHT: &str = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
 
-    /// A value [`Vary::merge`](crate::Vary::merge) gave, as a header
-    /// value: the common ones built at compile time.
-    pub(super) fn vary(names: &'static str) -> HeaderValue {
-        const VARY_ORIGIN: HeaderValue = HeaderValue::from_static(ORIGIN);
-        const VARY_PREFLIGHT: HeaderValue = HeaderValue::from_static(PREFLIGHT);
+    /// Names to add to `Vary`, as a header value: the common ones built at
+    /// compile time, picked by their set rather than by comparing texts.
+    pub(super) fn vary(names: Vary) -> HeaderValue {
+        const VARY_ORIGIN: HeaderValue = HeaderValue::from_static(Vary::ORIGIN.as_str());
+        const VARY_PREFLIGHT: HeaderValue = HeaderValue::from_static(Vary::PREFLIGHT.as_str());
         match names {
-            ORIGIN => VARY_ORIGIN,
-            PREFLIGHT => VARY_PREFLIGHT,
-            other => HeaderValue::from_static(other),
+            Vary::ORIGIN => VARY_ORIGIN,
+            Vary::PREFLIGHT => VARY_PREFLIGHT,
+            other => HeaderValue::from_static(other.as_str()),
         }
     }
 }

@@ -453,14 +453,14 @@ fn remove_cors_headers(headers: &mut HeaderMap) -> bool {
 /// when `has_vary`.
 fn merge_vary(headers: &mut HeaderMap, vary: crate::Vary, has_vary: bool) {
     let merged = if has_vary {
-        vary.merge(
+        vary.missing(
             headers
                 .get_all(header::VARY)
                 .iter()
                 .map(HeaderValue::as_bytes),
         )
     } else {
-        vary.merge([])
+        vary.missing([])
     };
     if let Some(add) = merged {
         headers.append(header::VARY, fixed::vary(add));
@@ -471,6 +471,7 @@ fn merge_vary(headers: &mut HeaderMap, vary: crate::Vary, has_vary: bool) {
 /// byte by byte when called at run time).
 mod fixed {
     use super::HeaderValue;
+    use crate::Vary;
 
     pub(super) const STAR: HeaderValue = HeaderValue::from_static("*");
     pub(super) const TRUE: HeaderValue = HeaderValue::from_static("true");
@@ -482,18 +483,16 @@ mod fixed {
     pub(super) const PUT: HeaderValue = HeaderValue::from_static("PUT");
     pub(super) const PATCH: HeaderValue = HeaderValue::from_static("PATCH");
     pub(super) const DELETE: HeaderValue = HeaderValue::from_static("DELETE");
-    const ORIGIN: &str = "Origin";
-    const PREFLIGHT: &str = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
 
-    /// A value [`Vary::merge`](crate::Vary::merge) gave, as a header
-    /// value: the common ones built at compile time.
-    pub(super) fn vary(names: &'static str) -> HeaderValue {
-        const VARY_ORIGIN: HeaderValue = HeaderValue::from_static(ORIGIN);
-        const VARY_PREFLIGHT: HeaderValue = HeaderValue::from_static(PREFLIGHT);
+    /// Names to add to `Vary`, as a header value: the common ones built at
+    /// compile time, picked by their set rather than by comparing texts.
+    pub(super) fn vary(names: Vary) -> HeaderValue {
+        const VARY_ORIGIN: HeaderValue = HeaderValue::from_static(Vary::ORIGIN.as_str());
+        const VARY_PREFLIGHT: HeaderValue = HeaderValue::from_static(Vary::PREFLIGHT.as_str());
         match names {
-            ORIGIN => VARY_ORIGIN,
-            PREFLIGHT => VARY_PREFLIGHT,
-            other => HeaderValue::from_static(other),
+            Vary::ORIGIN => VARY_ORIGIN,
+            Vary::PREFLIGHT => VARY_PREFLIGHT,
+            other => HeaderValue::from_static(other.as_str()),
         }
     }
 }

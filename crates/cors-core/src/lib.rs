@@ -62,7 +62,8 @@
 //!
 //! With the `http` feature, [`Decision::apply_to_http`] and
 //! [`Decision::to_http_response`] do steps 2 to 4 for `http` 1.x types.
-//! With the `http02` feature, `RequestParts::from_http02_lookup` and
+//! With the `http02` feature, `RequestParts::from_http02_lookup` (or
+//! `RequestParts::add_http02_header`, line by line) and
 //! `Decision::http02_headers` convert to and from `http` 0.2 types.
 //!
 //! # Configuration

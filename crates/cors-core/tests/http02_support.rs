@@ -1,5 +1,6 @@
 //! The `http` 0.2 conversions cors-core exports for the actix-web and
-//! Rocket adapters (feature `http02`): `RequestParts::from_http02_lookup`,
+//! Rocket adapters (feature `http02`): `RequestParts::from_http02_lookup`
+//! and `RequestParts::add_http02_header`,
 //! `Decision::http02_headers`, `Decision::forward_headers_http02` with
 //! `ForwardHeaders02::take`, and `Vary::merge_http02`, with exact
 //! names, values and `Vary` values for every kind of decision, and what
@@ -320,6 +321,77 @@ fn from_http02_lookup_reads_the_private_network_header() {
         decision.header(ResponseHeader::AllowPrivateNetwork),
         Some("true")
     );
+}
+
+/// The request read as an adapter that walks its lines once would.
+fn request_by_lines<'a>(method: &'a str, headers: &'a HeaderMap) -> RequestParts<'a> {
+    let mut parts = RequestParts::new(method);
+    for (name, value) in headers {
+        parts.add_http02_header(name, value.as_bytes());
+    }
+    parts
+}
+
+#[test]
+fn add_http02_header_reads_what_from_http02_lookup_reads() {
+    let policy = build(
+        Policy::builder()
+            .allow_origins(["https://app.example.com"])
+            .allow_methods(["PUT"])
+            .allow_headers(["x-a", "x-b"])
+            .allow_private_network(true),
+    );
+    let cases = [
+        header_map(&[("origin", "https://app.example.com"), ("accept", "*/*")]),
+        header_map(&[
+            ("origin", "https://app.example.com"),
+            ("origin", "https://app.example.com"),
+        ]),
+        header_map(&[
+            ("origin", "https://app.example.com"),
+            ("access-control-request-method", "PUT"),
+            ("access-control-request-method", "PUT"),
+        ]),
+        preflight_map("https://app.example.com", "PUT", &["x-b", "x-a"]),
+        preflight_map("https://app.example.com", "PUT", &["x-a", "x-c"]),
+        preflight_map("https://app.example.com", "PATCH", &[]),
+        header_map(&[
+            ("origin", "https://app.example.com"),
+            ("access-control-request-method", "PUT"),
+            ("access-control-request-private-network", "true"),
+            ("content-length", "0"),
+        ]),
+        header_map(&[("accept", "*/*")]),
+    ];
+    for headers in &cases {
+        for method in ["GET", "OPTIONS"] {
+            let looked_up = policy.evaluate(&request(method, "", headers));
+            let walked = policy.evaluate(&request_by_lines(method, headers));
+            assert_eq!(walked.kind(), looked_up.kind(), "{method} {headers:?}");
+            assert_eq!(walked.action(), looked_up.action(), "{method} {headers:?}");
+            assert_eq!(
+                walked.refusal(),
+                looked_up.refusal(),
+                "{method} {headers:?}"
+            );
+            assert_eq!(
+                walked.headers(),
+                looked_up.headers(),
+                "{method} {headers:?}"
+            );
+        }
+    }
+    // The lines of a split `Access-Control-Request-Headers` are echoed in
+    // the order they came.
+    let split = preflight_map("https://app.example.com", "PUT", &["x-b", "x-a"]);
+    let decision = policy.evaluate(&request_by_lines("OPTIONS", &split));
+    let echoed: Vec<_> = decision
+        .headers()
+        .iter()
+        .filter(|(name, _)| *name == ResponseHeader::AllowHeaders)
+        .map(|(_, value)| *value)
+        .collect();
+    assert_eq!(echoed, ["x-b", "x-a"]);
 }
 
 // ---------------------------------------------------------------- http02_headers
