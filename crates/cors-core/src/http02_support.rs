@@ -88,19 +88,19 @@ impl<'a> RequestParts<'a> {
     {
         let mut parts = RequestParts::new(method).with_path(path);
         for value in values(&header::ORIGIN) {
-            parts.origin.push(value);
+            parts.add_http02_header(&header::ORIGIN, value);
         }
         if !parts.reads_preflight_headers() {
             return parts;
         }
-        for value in values(&header::ACCESS_CONTROL_REQUEST_METHOD) {
-            parts.request_method.push(value);
-        }
-        for value in values(&header::ACCESS_CONTROL_REQUEST_HEADERS) {
-            parts.request_headers.push(value);
-        }
-        for value in values(&ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK) {
-            parts.request_private_network.push(value);
+        for name in [
+            header::ACCESS_CONTROL_REQUEST_METHOD,
+            header::ACCESS_CONTROL_REQUEST_HEADERS,
+            ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK,
+        ] {
+            for value in values(&name) {
+                parts.add_http02_header(&name, value);
+            }
         }
         parts
     }
