@@ -2,8 +2,9 @@
 //!
 //! The axum and warp adapters, and anything built on hyper or tower, hold
 //! `http::request::Parts` and `http::HeaderMap`; these functions read the
-//! four CORS request headers straight from the map (no scan of the other
-//! headers) and apply a decision to a response's map.
+//! four CORS request headers from the map (`Origin` by lookup, a
+//! preflight's other three in one walk over its lines) and apply a
+//! decision to a response's map.
 
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
@@ -84,14 +85,17 @@ impl<'a> RequestParts<'a> {
         if !parts.reads_preflight_headers() {
             return parts;
         }
-        for value in headers.get_all(header::ACCESS_CONTROL_REQUEST_METHOD) {
-            parts.request_method.push(value.as_bytes());
-        }
-        for value in headers.get_all(header::ACCESS_CONTROL_REQUEST_HEADERS) {
-            parts.request_headers.push(value.as_bytes());
-        }
-        for value in headers.get_all(ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK) {
-            parts.request_private_network.push(value.as_bytes());
+        // One walk over a preflight's lines rather than three lookups, each
+        // of which hashes its name (the private-network one, not a standard
+        // name, byte by byte). The walk keeps each name's lines in order.
+        for (name, value) in headers {
+            if name == header::ACCESS_CONTROL_REQUEST_METHOD {
+                parts.request_method.push(value.as_bytes());
+            } else if name == header::ACCESS_CONTROL_REQUEST_HEADERS {
+                parts.request_headers.push(value.as_bytes());
+            } else if name == ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK {
+                parts.request_private_network.push(value.as_bytes());
+            }
         }
         parts
     }
@@ -261,9 +265,7 @@ impl Decision<'_> {
         let Action::Respond { status, body: text } = self.action() else {
             return None;
         };
-        let mut response = http::Response::new(body(text));
-        *response.status_mut() =
-            http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::FORBIDDEN);
+        let mut response = self.answer(status, body(text));
         let values = self.headers().iter().filter_map(|&(name, value)| {
             let value = echo(name, value)
                 .filter(|echoed| echoed.as_bytes() == value.as_bytes())
@@ -296,9 +298,7 @@ impl Decision<'_> {
         let Action::Respond { status, body: text } = self.action() else {
             return None;
         };
-        let mut response = http::Response::new(body(text));
-        *response.status_mut() =
-            http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::FORBIDDEN);
+        let mut response = self.answer(status, body(text));
         self.apply_to_http(response.headers_mut());
         Some(response)
     }
@@ -337,9 +337,7 @@ impl Decision<'_> {
         let Action::Respond { status, body: text } = self.action() else {
             return None;
         };
-        let mut response = http::Response::new(body(text));
-        *response.status_mut() =
-            http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::FORBIDDEN);
+        let mut response = self.answer(status, body(text));
         let values = self.headers().iter().filter_map(|&(name, value)| {
             let echoed = match name {
                 ResponseHeader::AllowOrigin => Some(header::ORIGIN),
@@ -357,6 +355,16 @@ impl Decision<'_> {
         });
         apply(response.headers_mut(), values, self.vary());
         Some(response)
+    }
+
+    /// The response of a decision that answers, without its headers yet.
+    /// (Its map is not sized ahead: a table with room for a preflight's
+    /// headers is larger than a first one, and cost more than it saved.)
+    fn answer<B>(&self, status: u16, body: B) -> http::Response<B> {
+        let mut response = http::Response::new(body);
+        *response.status_mut() =
+            http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::FORBIDDEN);
+        response
     }
 
     /// The value of one header, reusing the policy's converted values.

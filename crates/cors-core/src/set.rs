@@ -34,9 +34,7 @@ impl Hasher for FxHasher {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut word = [0; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
+            self.add(word(rest));
         }
     }
 
@@ -155,11 +153,30 @@ fn is_folded(lower: &[u8], name: &[u8]) -> bool {
 }
 
 /// Up to eight bytes as a little-endian word, zero-padded.
+///
+/// Built from two loads that may overlap (their common bytes are the same)
+/// rather than by copying into a zeroed array: a copy of a length known
+/// only at run time is a call to `memcpy`, dearer than the hashing itself.
 #[inline]
 fn word(bytes: &[u8]) -> u64 {
-    let mut word = [0; 8];
-    word[..bytes.len()].copy_from_slice(bytes);
-    u64::from_le_bytes(word)
+    let n = bytes.len();
+    match n {
+        8.. => u64::from_le_bytes([
+            bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+        ]),
+        4..=7 => {
+            let low = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+            let high = u32::from_le_bytes([bytes[n - 4], bytes[n - 3], bytes[n - 2], bytes[n - 1]]);
+            u64::from(low) | u64::from(high) << (8 * (n - 4))
+        }
+        2..=3 => {
+            let low = u16::from_le_bytes([bytes[0], bytes[1]]);
+            let high = u16::from_le_bytes([bytes[n - 2], bytes[n - 1]]);
+            u64::from(low) | u64::from(high) << (8 * (n - 2))
+        }
+        1 => u64::from(bytes[0]),
+        0 => 0,
+    }
 }
 
 /// Each byte of `word` lower-cased as [`u8::to_ascii_lowercase`] does,
@@ -196,6 +213,16 @@ mod tests {
                     "{bytes:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn word_is_the_bytes_zero_padded_at_every_length() {
+        let bytes = *b"\x01\x23\x45\x67\x89\xab\xcd\xef";
+        for len in 0..=8 {
+            let mut padded = [0; 8];
+            padded[..len].copy_from_slice(&bytes[..len]);
+            assert_eq!(word(&bytes[..len]), u64::from_le_bytes(padded), "{len}");
         }
     }
 

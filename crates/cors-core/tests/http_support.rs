@@ -248,6 +248,32 @@ fn from_http_reads_the_preflight_headers_of_an_options_request() {
 }
 
 #[test]
+fn from_http_keeps_a_preflights_lines_in_order_among_other_headers() {
+    let parts = parts(
+        "OPTIONS",
+        "/items",
+        &[
+            ("access-control-request-headers", "x-b"),
+            ("accept", "*/*"),
+            ("origin", "https://app.example.com"),
+            ("x-a", "not read"),
+            ("access-control-request-method", "PUT"),
+            ("access-control-request-headers", "x-a"),
+        ],
+    );
+    let policy = app_policy();
+    let decision = policy.evaluate(&RequestParts::from_http(&parts));
+    assert!(decision.is_allowed());
+    let echoed: Vec<_> = decision
+        .headers()
+        .iter()
+        .filter(|(name, _)| *name == ResponseHeader::AllowHeaders)
+        .map(|(_, value)| *value)
+        .collect();
+    assert_eq!(echoed, ["x-b", "x-a"]);
+}
+
+#[test]
 fn from_http_reads_every_request_method_line() {
     let parts = parts(
         "OPTIONS",
