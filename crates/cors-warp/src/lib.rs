@@ -180,19 +180,30 @@
 //! response needs is kept
 //! ([`ForwardHeaders`](cors_core::ForwardHeaders): reference-counted
 //! values, the request's own `Origin` among them) and the header map
-//! dropped. Per request the policy handle is cloned (a reference count);
-//! nothing is boxed. An answer the wrapper decides where the wrapped filter
-//! would otherwise run (a refusal with `block_disallowed_origins` from a
-//! shared policy, a policy with routes or a lookup) leaves that branch as a
+//! dropped. warp clones, for every request, each closure of the filters
+//! it starts and the whole of each branch it may fall back to; the
+//! wrapper keeps that small: under a fixed policy without routes the
+//! common path holds one policy handle (a reference count, two atomic
+//! operations per clone), and everything else (the answers the wrapper
+//! gives itself, and the general path for shared policies, routes,
+//! lookups and origin predicates) is one boxed branch, which clones as one
+//! pointer and costs one allocation for the future of a request that goes
+//! in. An answer the wrapper decides where the wrapped filter would
+//! otherwise run (a refusal with `block_disallowed_origins` from a shared
+//! policy, a policy with routes or a lookup) leaves that branch as a
 //! rejection, which warp boxes.
 //!
 //! Counted in instructions, an allowed request costs this wrapper about
-//! 3,500 more than the floor of warp's public API (a filter that reads
+//! 3,000 more than the floor of warp's public API (a filter that reads
 //! `Origin` and sets one header, the project's `BENCHMARKS.md`): about 800
 //! for the decision, 750 for cloning and dropping the header map, 550 for
 //! the three headers and `Vary` the floor does not set, and the rest for
-//! the filters that tell the request's kind apart. Served through tower
-//! (below), nothing is cloned and no filter runs.
+//! the filters that tell the request's kind apart. Against the least a
+//! wrapper that answers CORS correctly must do on warp's public API (the
+//! same benchmark's conforming floor, its policy written into its code),
+//! the difference is about 850, the price of a general policy engine over
+//! a fixed comparison. Served through tower (below), nothing is cloned
+//! and no filter runs.
 //!
 //! # Serving through tower
 //!
@@ -430,20 +441,23 @@ where
     let answering_policy = quick;
     let quick_answered = warp::method()
         .and_then(move |method: Method| {
-            ready(match &answering_policy {
-                Some(policy) => Ok((policy.clone(), method)),
-                None => Err(warp::reject::not_found()),
+            ready(if is_quick {
+                Ok(method)
+            } else {
+                Err(warp::reject::not_found())
             })
         })
-        .untuple_one()
         .and(warp::header::headers_cloned())
-        .and_then(|policy: Policy, method: Method, headers: HeaderMap| {
-            let request = RequestParts::from_http_headers(&method, "", &headers);
-            let decision = policy.evaluate(&request);
-            let response = decision.to_http_response_sharing(&headers, |text| text);
-            if response.is_some() {
-                log_refusal(&decision, &method);
-            }
+        .and_then(move |method: Method, headers: HeaderMap| {
+            let response = answering_policy.as_ref().and_then(|policy| {
+                let request = RequestParts::from_http_headers(&method, "", &headers);
+                let decision = policy.evaluate(&request);
+                let response = decision.to_http_response_sharing(&headers, |text| text);
+                if response.is_some() {
+                    log_refusal(&decision, &method);
+                }
+                response
+            });
             ready(
                 response
                     .map(Reply::into_response)
@@ -515,7 +529,19 @@ where
     // Nested to the right, so that the common path's response passes
     // through as few combinators as possible.
     let general = plain.or(answered).unify().or(forwarded).unify();
-    fast.or(quick_answered.or(general).unify()).unify()
+    // warp clones the second branch of an `or` for every request, and
+    // cloning a branch clones each closure in it (a policy handle is two
+    // atomic operations): boxed, all of this clones as one pointer, at the
+    // cost of one allocation for the future of a request that goes in.
+    let slow = quick_answered
+        .or(general)
+        .unify()
+        .boxed()
+        .or_else(|rejection: Rejection| {
+            // Never taken: `general` answers every request it gets.
+            ready(Ok::<_, Infallible>((rejection_response(&rejection),)))
+        });
+    fast.or(slow).unify()
 }
 
 /// Logs a refusal at debug level.
