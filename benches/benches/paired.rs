@@ -1,6 +1,6 @@
 //! The time ratio of two variants of one framework, measured side by side:
-//! `ours` against `peer` (and, for warp, `ours` against `floor`), in
-//! alternating chunks of requests.
+//! `ours` against `peer` (and, for warp, `ours` against both floors and
+//! the conforming floor against `peer`), in alternating chunks of requests.
 //!
 //! Why not only criterion: it times one benchmark, then the next, seconds
 //! later. On a shared machine the speed of the machine itself moves by 10-30%
@@ -94,6 +94,10 @@ fn run<F: Framework>(wanted: &[String], build: impl FnOnce() -> F) {
         compare(&mut framework, scenario, Variant::Ours, Variant::Peer);
         if F::VARIANTS.contains(&Variant::Floor) {
             compare(&mut framework, scenario, Variant::Ours, Variant::Floor);
+        }
+        if F::VARIANTS.contains(&Variant::Conforming) {
+            compare(&mut framework, scenario, Variant::Ours, Variant::Conforming);
+            compare(&mut framework, scenario, Variant::Conforming, Variant::Peer);
         }
     }
 }

@@ -137,7 +137,7 @@ where
             Variant::Baseline => then(&call(&self.system, &self.baseline, scenario)),
             Variant::Ours => then(&call(&self.system, &self.ours[i], scenario)),
             Variant::Peer => then(&call(&self.system, &self.peer[i], scenario)),
-            Variant::Floor => panic!("actix has no floor variant"),
+            Variant::Floor | Variant::Conforming => panic!("actix has no floor variants"),
         }
     }
 }

@@ -63,7 +63,7 @@ impl Axum {
             Variant::Baseline => &self.baseline,
             Variant::Ours => &self.ours[i],
             Variant::Peer => &self.peer[i],
-            Variant::Floor => panic!("axum has no floor variant"),
+            Variant::Floor | Variant::Conforming => panic!("axum has no floor variants"),
         };
         let mut request = Request::builder()
             .method(scenario.method())

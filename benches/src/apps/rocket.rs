@@ -82,7 +82,7 @@ impl RocketApps {
             Variant::Baseline => &self.baseline,
             Variant::Ours => &self.ours[i],
             Variant::Peer => &self.peer[i],
-            Variant::Floor => panic!("rocket has no floor variant"),
+            Variant::Floor | Variant::Conforming => panic!("rocket has no floor variants"),
         };
         let method = match scenario.method() {
             "OPTIONS" => Method::Options,

@@ -82,7 +82,7 @@ impl<B: App, O: App, P: App> WarpTower<B, O, P> {
             Variant::Baseline => answer(runtime, &self.baseline, scenario),
             Variant::Ours => answer(runtime, &self.ours[i], scenario),
             Variant::Peer => answer(runtime, &self.peer[i], scenario),
-            Variant::Floor => panic!("warp-tower has no floor variant"),
+            Variant::Floor | Variant::Conforming => panic!("warp-tower has no floor variants"),
         }
     }
 }
