@@ -58,15 +58,10 @@ where
     use ::warp::http::HeaderValue;
     use ::warp::http::header::ACCESS_CONTROL_ALLOW_ORIGIN;
 
-    let responses = routes.map(Reply::into_response).or_else(|rejection| {
-        std::future::ready(Ok::<_, std::convert::Infallible>((
-            cors_warp::rejection_response(&rejection),
-        )))
-    });
     ::warp::header::optional::<HeaderValue>("origin")
         .or(::warp::any().map(|| None))
         .unify()
-        .and(responses)
+        .and(responses(routes))
         .map(
             |origin: Option<HeaderValue>, mut response: ::warp::reply::Response| {
                 if let Some(origin) = origin {
@@ -110,11 +105,6 @@ where
     use ::warp::http::{HeaderMap, HeaderValue, StatusCode, header};
 
     let origins = Arc::new(Origins::new(&allowed));
-    let responses = routes.map(Reply::into_response).or_else(|rejection| {
-        ready(Ok::<_, std::convert::Infallible>((
-            cors_warp::rejection_response(&rejection),
-        )))
-    });
     // No `Origin` (one header lookup): the routes' response, with `Vary`.
     let plain =
         ::warp::header::optional::<Present>("origin").and_then(|origin: Option<Present>| {
@@ -127,7 +117,7 @@ where
     let actual_origins = Arc::clone(&origins);
     let actual = ::warp::header::headers_cloned()
         .map(move |headers: HeaderMap| actual_origins.single_allowed(&headers).cloned());
-    let forward = plain.or(actual).unify().and(responses).map(
+    let forward = plain.or(actual).unify().and(responses(routes)).map(
         |origin: Option<HeaderValue>, mut response: ::warp::reply::Response| {
             let headers = response.headers_mut();
             if let Some(origin) = origin {
@@ -194,6 +184,26 @@ where
             response
         });
     preflight.or(forward).unify()
+}
+
+/// `routes` with their replies and rejections made responses, as warp
+/// would answer them: what a wrapper needs to put a header on either.
+fn responses<F, R>(
+    routes: F,
+) -> impl Filter<Extract = (::warp::reply::Response,), Error = std::convert::Infallible>
++ Clone
++ Send
++ Sync
++ 'static
+where
+    F: Filter<Extract = (R,), Error = ::warp::Rejection> + Clone + Send + Sync + 'static,
+    R: Reply + 'static,
+{
+    routes.map(Reply::into_response).or_else(|rejection| {
+        std::future::ready(Ok::<_, std::convert::Infallible>((
+            cors_warp::rejection_response(&rejection),
+        )))
+    })
 }
 
 /// The allowed origins of [`conforming_floor`]: compared one by one when
