@@ -13,6 +13,37 @@ use super::{
     Scenario, Variant, origins, our_policy,
 };
 
+/// Routes a wrapper takes: warp's filters that extract one reply.
+pub trait Routes<R>:
+    Filter<Extract = (R,), Error = ::warp::Rejection> + Clone + Send + Sync + 'static
+{
+}
+
+impl<T, R> Routes<R> for T where
+    T: Filter<Extract = (R,), Error = ::warp::Rejection> + Clone + Send + Sync + 'static
+{
+}
+
+/// What a wrapper built on warp's public API returns: a filter that
+/// answers every request with a response.
+pub trait Wrapper:
+    Filter<Extract = (::warp::reply::Response,), Error = std::convert::Infallible>
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> Wrapper for T where
+    T: Filter<Extract = (::warp::reply::Response,), Error = std::convert::Infallible>
+        + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// The routes every application serves: `GET /items`.
 pub(super) fn routes()
 -> impl Filter<Extract = (impl Reply,), Error = ::warp::Rejection> + Clone + 'static {
@@ -44,15 +75,9 @@ pub fn peer_cors(n: usize) -> ::warp::cors::Cors {
 /// rejection into a response itself to put a header on it. It answers no
 /// preflight (the routes' 405 gets the header) and rejects an `Origin`
 /// that is not visible ASCII; it is a measure, not CORS.
-pub fn floor<F, R>(
-    routes: F,
-) -> impl Filter<Extract = (::warp::reply::Response,), Error = std::convert::Infallible>
-+ Clone
-+ Send
-+ Sync
-+ 'static
+pub fn floor<F, R>(routes: F) -> impl Wrapper
 where
-    F: Filter<Extract = (R,), Error = ::warp::Rejection> + Clone + Send + Sync + 'static,
+    F: Routes<R>,
     R: Reply + 'static,
 {
     use ::warp::http::HeaderValue;
@@ -87,16 +112,9 @@ where
 /// header's name is not checked to be a token) and what this project adds
 /// to the protocol (CORS headers the routes set are not replaced, `Vary`
 /// is appended rather than merged, a refusal has no body).
-pub fn conforming_floor<F, R>(
-    routes: F,
-    allowed: Vec<String>,
-) -> impl Filter<Extract = (::warp::reply::Response,), Error = std::convert::Infallible>
-+ Clone
-+ Send
-+ Sync
-+ 'static
+pub fn conforming_floor<F, R>(routes: F, allowed: Vec<String>) -> impl Wrapper
 where
-    F: Filter<Extract = (R,), Error = ::warp::Rejection> + Clone + Send + Sync + 'static,
+    F: Routes<R>,
     R: Reply + 'static,
 {
     use std::future::ready;
@@ -156,22 +174,22 @@ where
                     *response.status_mut() = StatusCode::NO_CONTENT;
                     let headers = response.headers_mut();
                     headers.append(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
-                    headers.append(
-                        header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-                        HeaderValue::from_static("true"),
-                    );
-                    headers.append(
-                        header::ACCESS_CONTROL_ALLOW_METHODS,
-                        HeaderValue::from_static("GET, POST, PUT, DELETE"),
-                    );
-                    headers.append(
-                        header::ACCESS_CONTROL_ALLOW_HEADERS,
-                        HeaderValue::from_static("authorization, x-request-id, x-api-key"),
-                    );
-                    headers.append(
-                        header::ACCESS_CONTROL_MAX_AGE,
-                        HeaderValue::from_static("600"),
-                    );
+                    // The benchmark policy's grants (`METHODS`, `HEADERS`,
+                    // `MAX_AGE`), written out.
+                    for (name, value) in [
+                        (header::ACCESS_CONTROL_ALLOW_CREDENTIALS, "true"),
+                        (
+                            header::ACCESS_CONTROL_ALLOW_METHODS,
+                            "GET, POST, PUT, DELETE",
+                        ),
+                        (
+                            header::ACCESS_CONTROL_ALLOW_HEADERS,
+                            "authorization, x-request-id, x-api-key",
+                        ),
+                        (header::ACCESS_CONTROL_MAX_AGE, "600"),
+                    ] {
+                        headers.append(name, HeaderValue::from_static(value));
+                    }
                 }
                 _ => *response.status_mut() = StatusCode::FORBIDDEN,
             }
@@ -188,15 +206,9 @@ where
 
 /// `routes` with their replies and rejections made responses, as warp
 /// would answer them: what a wrapper needs to put a header on either.
-fn responses<F, R>(
-    routes: F,
-) -> impl Filter<Extract = (::warp::reply::Response,), Error = std::convert::Infallible>
-+ Clone
-+ Send
-+ Sync
-+ 'static
+fn responses<F, R>(routes: F) -> impl Wrapper
 where
-    F: Filter<Extract = (R,), Error = ::warp::Rejection> + Clone + Send + Sync + 'static,
+    F: Routes<R>,
     R: Reply + 'static,
 {
     routes.map(Reply::into_response).or_else(|rejection| {
@@ -302,22 +314,10 @@ pub struct Warp<B, O, P, F, C> {
 /// Builds every application.
 pub fn build() -> Warp<
     impl Filter<Extract = (impl Reply,), Error = ::warp::Rejection> + Clone + Send + Sync + 'static,
-    impl Filter<Extract = (impl Reply,), Error = std::convert::Infallible>
-    + Clone
-    + Send
-    + Sync
-    + 'static,
+    impl Wrapper,
     impl Filter<Extract = (impl Reply,), Error = ::warp::Rejection> + Clone + Send + Sync + 'static,
-    impl Filter<Extract = (impl Reply,), Error = std::convert::Infallible>
-    + Clone
-    + Send
-    + Sync
-    + 'static,
-    impl Filter<Extract = (impl Reply,), Error = std::convert::Infallible>
-    + Clone
-    + Send
-    + Sync
-    + 'static,
+    impl Wrapper,
+    impl Wrapper,
 > {
     let sizes = [SMALL_ALLOWLIST, LARGE_ALLOWLIST];
     Warp {

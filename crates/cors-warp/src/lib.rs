@@ -202,8 +202,8 @@
 //! wrapper that answers CORS correctly must do on warp's public API (the
 //! same benchmark's conforming floor, its policy written into its code),
 //! the difference is about 1,100: the price of a general policy engine
-//! over a fixed comparison, and of telling more kinds of request apart. Served through tower (below), nothing is cloned
-//! and no filter runs.
+//! over a fixed comparison, and of telling more kinds of request apart.
+//! Served through tower (below), nothing is cloned and no filter runs.
 //!
 //! # Serving through tower
 //!
