@@ -227,7 +227,6 @@ use cors_core::{
 };
 #[cfg(doc)]
 use cors_core::{SharedPolicy, VerdictCache};
-use http::header;
 use http::{Request, Response};
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
@@ -370,10 +369,9 @@ fn settle<B, R>(decision: &Decision<'_>, request: &Request<R>) -> Settled<B> {
             tracing::debug!(%refusal, method = %request.method(), "CORS request refused");
         }
     }
-    let headers = request.headers();
-    match decision.to_http_response_sharing(headers, CorsBody::text) {
+    match decision.to_http_response(CorsBody::text) {
         Some(response) => Settled::Answer(response),
-        None => Settled::Forward(decision.forward_headers(headers.get(header::ORIGIN))),
+        None => Settled::Forward(decision.forward_headers()),
     }
 }
 

@@ -416,9 +416,18 @@ pub struct Decision<'a> {
     lookup: Option<OriginQuery<'a>>,
     #[cfg(feature = "http")]
     pub(crate) http: &'a crate::http_support::PolicyValues,
+    /// The request's values this decision may echo (feature `http`).
+    #[cfg(feature = "http")]
+    pub(crate) echoes: crate::http_support::Echoes<'a>,
 }
 
 impl<'a> Decision<'a> {
+    /// The decision, sharing `echoes` in the responses it builds.
+    #[cfg(feature = "http")]
+    pub(crate) fn echoing(self, echoes: crate::http_support::Echoes<'a>) -> Self {
+        Decision { echoes, ..self }
+    }
+
     pub(crate) fn new(
         kind: RequestKind,
         vary: Vary,
@@ -434,6 +443,8 @@ impl<'a> Decision<'a> {
             lookup: None,
             #[cfg(feature = "http")]
             http,
+            #[cfg(feature = "http")]
+            echoes: crate::http_support::Echoes::NONE,
         }
     }
 

@@ -2,9 +2,10 @@
 //!
 //! The axum and warp adapters, and anything built on hyper or tower, hold
 //! `http::request::Parts` and `http::HeaderMap`; these functions read the
-//! four CORS request headers from the map (`Origin` by lookup, a
-//! preflight's other three in one walk over its lines) and apply a
-//! decision to a response's map.
+//! four CORS request headers from the map (`Origin` by lookup, all four
+//! of an `OPTIONS` request in one walk over its lines) and apply a
+//! decision to a response's map, sharing the request's values where the
+//! decision echoes them.
 
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
@@ -30,6 +31,35 @@ impl PolicyValues {
             #[cfg(feature = "http02")]
             http02: crate::http02_support::PolicyValues02::new(expose, max_age),
         }
+    }
+}
+
+/// The request's own values for the headers a decision echoes (its
+/// `Origin`, and its `Access-Control-Request-Headers` line), kept by
+/// [`RequestParts::from_http_headers`]: a response shares their bytes (a
+/// reference count) instead of copying and checking them again.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Echoes<'a> {
+    origin: Option<&'a HeaderValue>,
+    /// The first line; a list split over more lines (by an intermediary)
+    /// has the others copied.
+    request_headers: Option<&'a HeaderValue>,
+}
+
+impl<'a> Echoes<'a> {
+    pub(crate) const NONE: Echoes<'static> = Echoes {
+        origin: None,
+        request_headers: None,
+    };
+
+    /// The request's value for `name`, if it is `text`.
+    fn get(&self, name: ResponseHeader, text: &str) -> Option<HeaderValue> {
+        let value = match name {
+            ResponseHeader::AllowOrigin => self.origin,
+            ResponseHeader::AllowHeaders => self.request_headers,
+            _ => None,
+        }?;
+        (value.as_bytes() == text.as_bytes()).then(|| value.clone())
     }
 }
 
@@ -72,27 +102,36 @@ impl<'a> RequestParts<'a> {
         Self::from_http_headers(&parts.method, parts.uri.path(), &parts.headers)
     }
 
-    /// Reads a method, a path and an `http` 1.x header map.
+    /// Reads a method, a path and an `http` 1.x header map. The parts keep
+    /// the map's `Origin` value and first `Access-Control-Request-Headers`
+    /// line, so that a decision that echoes them shares their bytes.
     pub fn from_http_headers(
         method: &'a http::Method,
         path: &'a str,
         headers: &'a HeaderMap,
     ) -> Self {
         let mut parts = RequestParts::new(method.as_str()).with_path(path);
-        for value in headers.get_all(header::ORIGIN) {
-            parts.origin.push(value.as_bytes());
-        }
-        if !parts.reads_preflight_headers() {
+        if parts.method() != "OPTIONS" {
+            // Only `Origin` is read: one lookup.
+            for value in headers.get_all(header::ORIGIN) {
+                parts.origin.push(value.as_bytes());
+                parts.echoes.origin.get_or_insert(value);
+            }
             return parts;
         }
-        // One walk over a preflight's lines rather than three lookups, each
-        // of which hashes its name (the private-network one, not a standard
-        // name, byte by byte). The walk keeps each name's lines in order.
+        // A preflight's four headers in one walk over the lines rather
+        // than four lookups, each of which hashes its name (the
+        // private-network one, not a standard name, byte by byte). The
+        // walk keeps each name's lines in order.
         for (name, value) in headers {
-            if name == header::ACCESS_CONTROL_REQUEST_METHOD {
+            if name == header::ORIGIN {
+                parts.origin.push(value.as_bytes());
+                parts.echoes.origin.get_or_insert(value);
+            } else if name == header::ACCESS_CONTROL_REQUEST_METHOD {
                 parts.request_method.push(value.as_bytes());
             } else if name == header::ACCESS_CONTROL_REQUEST_HEADERS {
                 parts.request_headers.push(value.as_bytes());
+                parts.echoes.request_headers.get_or_insert(value);
             } else if name == ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK {
                 parts.request_private_network.push(value.as_bytes());
             }
@@ -125,16 +164,17 @@ impl Decision<'_> {
         let values = self
             .headers()
             .iter()
-            .filter_map(|&(name, value)| Some((name, self.http_value(name, value)?)));
+            .filter_map(|&(name, value)| Some((name, self.value(name, value)?)));
         apply(headers, values, self.vary());
     }
 
     /// For a decision that lets the handler run, the headers to add to its
     /// response as owned `http` values, so that the request can be handed
     /// to the handler (a tower service takes it by value) and the decision
-    /// dropped. `origin` is the request's `Origin` value: when the decision
-    /// echoes it, it is reused (a reference-count increment) rather than
-    /// copied. `None` for a decision that answers now.
+    /// dropped. An echoed `Origin` read by
+    /// [`RequestParts::from_http`] shares the request's value (a
+    /// reference-count increment) rather than copying it. `None` for a
+    /// decision that answers now.
     ///
     /// ```
     /// use cors_core::{Policy, RequestParts};
@@ -144,7 +184,7 @@ impl Decision<'_> {
     /// let (parts, body) = request.into_parts();
     /// let forward = policy
     ///     .evaluate(&RequestParts::from_http(&parts))
-    ///     .forward_headers(parts.headers.get(http::header::ORIGIN))
+    ///     .forward_headers()
     ///     .expect("an actual request runs the handler");
     /// let request = http::Request::from_parts(parts, body); // free to move on
     ///
@@ -154,26 +194,20 @@ impl Decision<'_> {
     /// assert_eq!(response.headers()["vary"], "Origin");
     /// # drop(request);
     /// ```
-    pub fn forward_headers(&self, origin: Option<&HeaderValue>) -> Option<ForwardHeaders> {
+    pub fn forward_headers(&self) -> Option<ForwardHeaders> {
         if self.action() != Action::Forward {
             return None;
         }
-        Some(self.forward_headers_from(|name, value| match origin {
-            Some(origin)
-                if name == ResponseHeader::AllowOrigin && origin.as_bytes() == value.as_bytes() =>
-            {
-                Some(origin.clone())
-            }
-            _ => self.http_value(name, value),
-        }))
+        Some(self.forward_headers_from(|name, value| self.value(name, value)))
     }
 
     /// Like [`forward_headers`](Decision::forward_headers), with the value
     /// the decision echoes from the request (`Access-Control-Allow-Origin`)
     /// given by `echo` (the response header and the value wanted; `None`,
-    /// or another value, converts the text): an adapter that holds the
-    /// request's values, owned, moves them in rather than cloning them.
-    /// `echo` is not asked about the policy's own values.
+    /// or another value, falls back to what `forward_headers` uses): an
+    /// adapter that holds the request's values, owned, moves them in
+    /// rather than cloning them. `echo` is not asked about the policy's own
+    /// values.
     ///
     /// ```
     /// use cors_core::{Policy, RequestParts, ResponseHeader};
@@ -205,7 +239,7 @@ impl Decision<'_> {
         Some(self.forward_headers_from(|name, value| {
             echo(name, value)
                 .filter(|echoed| echoed.as_bytes() == value.as_bytes())
-                .or_else(|| self.http_value(name, value))
+                .or_else(|| self.value(name, value))
         }))
     }
 
@@ -269,7 +303,7 @@ impl Decision<'_> {
         let values = self.headers().iter().filter_map(|&(name, value)| {
             let value = echo(name, value)
                 .filter(|echoed| echoed.as_bytes() == value.as_bytes())
-                .or_else(|| self.http_value(name, value))?;
+                .or_else(|| self.value(name, value))?;
             Some((name, value))
         });
         apply(response.headers_mut(), values, self.vary());
@@ -278,7 +312,10 @@ impl Decision<'_> {
 
     /// For a decision that answers now, the complete response, with `body`
     /// turning the decision's text into the body type; `None` when the
-    /// handler should run.
+    /// handler should run. Values echoed from a request read by
+    /// [`RequestParts::from_http`] (`Access-Control-Allow-Origin`,
+    /// `Access-Control-Allow-Headers`) share the request's bytes (a
+    /// reference-count increment) rather than copying them.
     ///
     /// ```
     /// use cors_core::{Policy, RequestParts};
@@ -303,60 +340,6 @@ impl Decision<'_> {
         Some(response)
     }
 
-    /// Like [`to_http_response`](Decision::to_http_response), but the
-    /// values echoed from the request (`Access-Control-Allow-Origin`,
-    /// `Access-Control-Allow-Headers`) are shared with `request`, the
-    /// request's header map (a reference-count increment), rather than
-    /// copied.
-    ///
-    /// ```
-    /// use cors_core::{Policy, RequestParts};
-    ///
-    /// let policy = Policy::builder()
-    ///     .allow_origins(["https://a.example"])
-    ///     .allow_headers(["x-api-key"])
-    ///     .build()
-    ///     .unwrap();
-    /// let request = http::Request::options("/")
-    ///     .header("origin", "https://a.example")
-    ///     .header("access-control-request-method", "GET")
-    ///     .header("access-control-request-headers", "x-api-key")
-    ///     .body(())
-    ///     .unwrap();
-    /// let (parts, _) = request.into_parts();
-    /// let decision = policy.evaluate(&RequestParts::from_http(&parts));
-    /// let response = decision.to_http_response_sharing(&parts.headers, |_| ()).unwrap();
-    /// assert_eq!(response.status(), 204);
-    /// assert_eq!(response.headers()["access-control-allow-headers"], "x-api-key");
-    /// ```
-    pub fn to_http_response_sharing<B>(
-        &self,
-        request: &HeaderMap,
-        body: impl FnOnce(&'static str) -> B,
-    ) -> Option<http::Response<B>> {
-        let Action::Respond { status, body: text } = self.action() else {
-            return None;
-        };
-        let mut response = self.answer(status, body(text));
-        let values = self.headers().iter().filter_map(|&(name, value)| {
-            let echoed = match name {
-                ResponseHeader::AllowOrigin => Some(header::ORIGIN),
-                ResponseHeader::AllowHeaders => Some(header::ACCESS_CONTROL_REQUEST_HEADERS),
-                _ => None,
-            };
-            let shared = echoed.and_then(|request_name| {
-                request
-                    .get_all(request_name)
-                    .iter()
-                    .find(|line| line.as_bytes() == value.as_bytes())
-                    .cloned()
-            });
-            Some((name, shared.or_else(|| self.http_value(name, value))?))
-        });
-        apply(response.headers_mut(), values, self.vary());
-        Some(response)
-    }
-
     /// The response of a decision that answers, without its headers yet.
     /// (Its map is not sized ahead: a table with room for a preflight's
     /// headers is larger than a first one, and cost more than it saved.)
@@ -365,6 +348,14 @@ impl Decision<'_> {
         *response.status_mut() =
             http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::FORBIDDEN);
         response
+    }
+
+    /// The value of one header: the request's own, when the decision
+    /// echoes it and has it; otherwise converted.
+    fn value(&self, name: ResponseHeader, text: &str) -> Option<HeaderValue> {
+        self.echoes
+            .get(name, text)
+            .or_else(|| self.http_value(name, text))
     }
 
     /// The value of one header, reusing the policy's converted values.

@@ -67,7 +67,7 @@ impl Compiled {
         #[cfg(feature = "http")]
         let decided = routes.is_none().then(|| top.not_cors());
         #[cfg(feature = "http")]
-        let not_cors = decided.as_ref().and_then(|d| d.forward_headers(None));
+        let not_cors = decided.as_ref().and_then(|d| d.forward_headers());
         #[cfg(feature = "http02")]
         let not_cors_http02 = decided
             .as_ref()
@@ -471,7 +471,7 @@ impl Policy {
     /// For a request without `Origin` (not a CORS request), the headers
     /// for its response when the policy decided them once, for all such
     /// requests, as it was built: the same as
-    /// `evaluate(request).forward_headers(None)`, without building a
+    /// `evaluate(request).forward_headers()`, without building a
     /// [`Decision`]. `None` for a CORS request, and for every request under
     /// a policy with routes (where they depend on the path): evaluate
     /// those.
@@ -635,6 +635,14 @@ impl Policy {
     }
 
     fn decide<'a>(&'a self, request: &RequestParts<'a>, lookup: Lookup) -> Decision<'a> {
+        let decision = self.decide_for(request, lookup);
+        #[cfg(feature = "http")]
+        let decision = decision.echoing(request.echoes);
+        decision
+    }
+
+    /// The decision, without the request's values to echo.
+    fn decide_for<'a>(&'a self, request: &RequestParts<'a>, lookup: Lookup) -> Decision<'a> {
         let compiled: &'a Compiled = &self.inner;
         let inner = match &compiled.routes {
             None => &compiled.top,

@@ -33,6 +33,10 @@ pub struct RequestParts<'a> {
     pub(crate) request_method: Field<'a>,
     pub(crate) request_headers: Lines<'a>,
     pub(crate) request_private_network: Field<'a>,
+    /// The `http` values a decision may echo, when the parts were read
+    /// from an `http` header map.
+    #[cfg(feature = "http")]
+    pub(crate) echoes: crate::http_support::Echoes<'a>,
 }
 
 /// A header that may appear at most once.
@@ -93,6 +97,8 @@ impl<'a> RequestParts<'a> {
             request_method: Field::Absent,
             request_headers: Lines::EMPTY,
             request_private_network: Field::Absent,
+            #[cfg(feature = "http")]
+            echoes: crate::http_support::Echoes::NONE,
         }
     }
 

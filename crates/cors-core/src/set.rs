@@ -88,38 +88,60 @@ impl std::borrow::Borrow<[u8]> for ByteKeyed {
 pub(crate) type StrMap<V> = HashMap<Box<str>, V, FxBuild>;
 
 /// A set of names compared ASCII-case-insensitively, looked up without
-/// allocating: names are stored in lower case and a key is hashed as if
-/// lower-cased, then compared with the stored name eight bytes at a time.
+/// allocating: names are stored in lower case and a key is compared with
+/// them eight bytes at a time, as if lower-cased.
+///
+/// A policy's header names are usually a dozen or fewer (the safelisted
+/// ones among them): those are compared one by one, most of them rejected
+/// by their length alone, which costs less than hashing the key. A larger
+/// set is hashed (the key as if lower-cased).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CaseInsensitiveSet {
+    names: Vec<Box<str>>,
     buckets: HashMap<u64, Vec<Box<str>>, FxBuild>,
 }
+
+/// Up to how many names a [`CaseInsensitiveSet`] is searched one by one.
+const SCANNED: usize = 16;
 
 impl CaseInsensitiveSet {
     /// Adds a name; returns whether it was new.
     pub(crate) fn insert(&mut self, name: &str) -> bool {
-        let bucket = self.buckets.entry(fold_hash(name.as_bytes())).or_default();
-        if bucket
-            .iter()
-            .any(|n| is_folded(n.as_bytes(), name.as_bytes()))
-        {
+        if self.contains(name.as_bytes()) {
             return false;
         }
-        bucket.push(name.to_ascii_lowercase().into_boxed_str());
+        let lower: Box<str> = name.to_ascii_lowercase().into();
+        self.names.push(lower.clone());
+        if self.names.len() == SCANNED + 1 {
+            for name in &self.names {
+                self.buckets
+                    .entry(fold_hash(name.as_bytes()))
+                    .or_default()
+                    .push(name.clone());
+            }
+        } else if self.names.len() > SCANNED {
+            self.buckets
+                .entry(fold_hash(lower.as_bytes()))
+                .or_default()
+                .push(lower);
+        }
         true
     }
 
     /// Whether `name` is in the set, in any case.
     #[inline]
     pub(crate) fn contains(&self, name: &[u8]) -> bool {
+        if self.names.len() <= SCANNED {
+            return self.names.iter().any(|n| is_folded(n.as_bytes(), name));
+        }
         self.buckets
             .get(&fold_hash(name))
             .is_some_and(|bucket| bucket.iter().any(|n| is_folded(n.as_bytes(), name)))
     }
 
-    /// The names, in lower case, in no particular order.
+    /// The names, in lower case, in the order they were added.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &str> {
-        self.buckets.values().flatten().map(|n| &**n)
+        self.names.iter().map(|n| &**n)
     }
 }
 
@@ -241,6 +263,35 @@ mod tests {
         let mut names: Vec<_> = set.iter().collect();
         names.sort_unstable();
         assert_eq!(names, ["authorization", "x-request-id"]);
+    }
+
+    #[test]
+    fn case_insensitive_set_answers_alike_scanned_and_hashed() {
+        // Every size from empty to well past `SCANNED`: the set must
+        // answer as a set of lower-cased names does, on either side of
+        // the switch to hashing.
+        let names: Vec<String> = (0..3 * SCANNED).map(|i| format!("X-Name-{i}")).collect();
+        let mut set = CaseInsensitiveSet::default();
+        for (len, name) in names.iter().enumerate() {
+            assert!(set.insert(name));
+            assert!(!set.insert(&name.to_ascii_uppercase()), "{name}");
+            for (i, probe) in names.iter().enumerate() {
+                let inside = i <= len;
+                assert_eq!(set.contains(probe.as_bytes()), inside, "{len} {probe}");
+                assert_eq!(
+                    set.contains(probe.to_ascii_lowercase().as_bytes()),
+                    inside,
+                    "{len} {probe}"
+                );
+                assert!(!set.contains(format!("{probe}-").as_bytes()));
+            }
+            let listed: Vec<String> = set.iter().map(str::to_owned).collect();
+            let expected: Vec<String> = names[..=len]
+                .iter()
+                .map(|n| n.to_ascii_lowercase())
+                .collect();
+            assert_eq!(listed, expected);
+        }
     }
 
     #[test]

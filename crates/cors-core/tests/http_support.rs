@@ -2,13 +2,13 @@
 //! `http`): reading `http::request::Parts` and header maps into
 //! `RequestParts`, and writing a decision onto a response's header map
 //! (`apply_to_http`, `forward_headers`, `forward_headers_with`,
-//! `ForwardHeaders::apply`, `to_http_response`, `to_http_response_with`,
-//! `to_http_response_sharing`), with exact names, values, statuses, bodies
-//! and `Vary` lines for every kind of decision.
+//! `ForwardHeaders::apply`, `to_http_response`, `to_http_response_with`),
+//! with exact names, values, statuses, bodies and `Vary` lines for every
+//! kind of decision.
 //!
 //! Values are also checked for where their bytes live: the documented
-//! promise is that values echoed from the request are shared with it (a
-//! reference-count increment), that the policy's own values are converted
+//! promise is that values echoed from a request read from an `http` map
+//! are shared with it (a reference-count increment), that the policy's own values are converted
 //! once and shared, and that fixed texts are static, so that two responses
 //! carrying the same such value point at the same bytes rather than at two
 //! copies.
@@ -715,7 +715,6 @@ fn nothing_to_answer_for_forwarded_and_lookup_decisions() {
             .allow_origins(["https://app.example.com"])
             .allow_origin_lookup(true),
     );
-    let headers = header_map(&[("origin", "https://app.example.com")]);
     let allowed = parts("GET", "/", &[("origin", "https://app.example.com")]);
     let tenant = parts("GET", "/", &[("origin", "https://tenant.example")]);
     let tenant_preflight = preflight_parts("https://tenant.example", "GET", &[]);
@@ -726,11 +725,6 @@ fn nothing_to_answer_for_forwarded_and_lookup_decisions() {
         let decision = policy.evaluate_with_lookup(&RequestParts::from_http(parts));
         assert_eq!(decision.action(), Action::Forward);
         assert!(decision.to_http_response(|_| ()).is_none());
-        assert!(
-            decision
-                .to_http_response_sharing(&headers, |_| ())
-                .is_none()
-        );
         assert!(
             decision
                 .to_http_response_with(|_, _| None, |_| ())
@@ -745,16 +739,11 @@ fn nothing_to_answer_for_forwarded_and_lookup_decisions() {
         assert!(decision.to_http_response(|_| bodies += 1).is_none());
         assert!(
             decision
-                .to_http_response_sharing(&headers, |_| ())
-                .is_none()
-        );
-        assert!(
-            decision
                 .to_http_response_with(|_, _| panic!("nothing to echo"), |_| ())
                 .is_none()
         );
         assert_eq!(bodies, 0);
-        assert!(decision.forward_headers(None).is_none());
+        assert!(decision.forward_headers().is_none());
         assert!(
             decision
                 .forward_headers_with(|_, _| panic!("nothing to echo"))
@@ -882,16 +871,14 @@ fn to_http_response_with_on_a_refusal() {
     );
 }
 
-// ---------------------------------------------------------------- to_http_response_sharing
+// ---------------------------------------------------------------- sharing echoed values
 
 #[test]
-fn to_http_response_sharing_shares_the_echoed_values_with_the_request() {
+fn to_http_response_shares_the_echoed_values_with_the_request() {
     let policy = app_policy();
     let parts = preflight_parts("https://app.example.com", "PUT", &["x-a", "x-b"]);
     let decision = policy.evaluate(&RequestParts::from_http(&parts));
-    let response = decision
-        .to_http_response_sharing(&parts.headers, String::from)
-        .unwrap();
+    let response = decision.to_http_response(String::from).unwrap();
     assert_eq!(response.status(), 204);
     assert_eq!(response.body(), "");
     assert_eq!(
@@ -910,35 +897,46 @@ fn to_http_response_sharing_shares_the_echoed_values_with_the_request() {
         ptr(one(response.headers(), "access-control-allow-origin")),
         ptr(request_origin)
     );
+    // The list's first line is shared; a list split over more lines (by
+    // an intermediary: browsers send one) has the others copied.
     let request_lines: Vec<_> = parts
         .headers
         .get_all(header::ACCESS_CONTROL_REQUEST_HEADERS)
         .iter()
-        .map(ptr)
         .collect();
     let response_lines: Vec<_> = response
         .headers()
         .get_all(header::ACCESS_CONTROL_ALLOW_HEADERS)
         .iter()
+        .collect();
+    assert_eq!(ptr(response_lines[0]), ptr(request_lines[0]));
+    assert_ne!(ptr(response_lines[1]), ptr(request_lines[1]));
+    // So are the values of a decision applied to a response's map.
+    let mut map = HeaderMap::new();
+    decision.apply_to_http(&mut map);
+    assert_eq!(
+        ptr(one(&map, "access-control-allow-origin")),
+        ptr(request_origin)
+    );
+    let applied_lines: Vec<_> = map
+        .get_all(header::ACCESS_CONTROL_ALLOW_HEADERS)
+        .iter()
         .map(ptr)
         .collect();
-    assert_eq!(response_lines, request_lines);
+    assert_eq!(applied_lines[0], ptr(request_lines[0]));
 }
 
 #[test]
-fn to_http_response_sharing_copies_what_the_map_does_not_hold() {
+fn values_of_parts_not_read_from_an_http_map_are_copied() {
     let policy = app_policy();
     let parts = preflight_parts("https://app.example.com", "PUT", &["x-a"]);
-    let decision = policy.evaluate(&RequestParts::from_http(&parts));
-    // Another map: other values under the same names.
-    let other = header_map(&[
-        ("origin", "https://evil.example"),
-        ("access-control-request-headers", "x-b"),
-        ("access-control-allow-origin", "https://app.example.com"),
-    ]);
-    let response = decision
-        .to_http_response_sharing(&other, String::from)
-        .unwrap();
+    // The same lines, given one by one: the parts hold their bytes only.
+    let mut request = RequestParts::new("OPTIONS");
+    for (name, value) in &parts.headers {
+        request.add_header(name.as_str(), value.as_bytes());
+    }
+    let decision = policy.evaluate(&request);
+    let response = decision.to_http_response(String::from).unwrap();
     assert_eq!(
         lines(response.headers()),
         expected(&[
@@ -949,22 +947,27 @@ fn to_http_response_sharing_copies_what_the_map_does_not_hold() {
             ("vary", PREFLIGHT_VARY),
         ])
     );
-    // The value is not borrowed from a header the decision does not echo.
-    let copied = one(response.headers(), "access-control-allow-origin");
-    assert_ne!(
-        ptr(copied),
-        ptr(other.get("access-control-allow-origin").unwrap())
-    );
+    for (response_name, request_name) in [
+        ("access-control-allow-origin", header::ORIGIN),
+        (
+            "access-control-allow-headers",
+            header::ACCESS_CONTROL_REQUEST_HEADERS,
+        ),
+    ] {
+        assert_ne!(
+            ptr(one(response.headers(), response_name)),
+            ptr(parts.headers.get(request_name).unwrap()),
+            "{response_name}"
+        );
+    }
 }
 
 #[test]
-fn to_http_response_sharing_on_a_refusal() {
+fn to_http_response_on_a_refusal_read_from_an_http_map() {
     let policy = app_policy();
     let parts = preflight_parts("https://app.example.com", "PUT", &["x-c"]);
     let decision = policy.evaluate(&RequestParts::from_http(&parts));
-    let response = decision
-        .to_http_response_sharing(&parts.headers, String::from)
-        .unwrap();
+    let response = decision.to_http_response(String::from).unwrap();
     assert_eq!(response.status(), 403);
     assert_eq!(
         response.body(),
@@ -997,7 +1000,7 @@ fn forward_headers_for_an_allowed_actual_request_share_the_origin() {
     let parts = parts("PUT", "/", &[("origin", "https://app.example.com")]);
     let decision = policy.evaluate(&RequestParts::from_http(&parts));
     let origin = parts.headers.get(header::ORIGIN);
-    let forward = decision.forward_headers(origin).expect("the handler runs");
+    let forward = decision.forward_headers().expect("the handler runs");
     let map = forwarded(
         forward.clone(),
         &[
@@ -1020,8 +1023,12 @@ fn forward_headers_for_an_allowed_actual_request_share_the_origin() {
         ptr(one(&map, "access-control-allow-origin")),
         ptr(origin.unwrap())
     );
-    // Without the request's value: the same headers, copied.
-    let map = forwarded(decision.forward_headers(None).unwrap(), &[]);
+    // From parts that hold the request's bytes only: the same headers,
+    // copied.
+    let mut request = RequestParts::new("PUT");
+    request.add_header("origin", origin.unwrap().as_bytes());
+    let decision = policy.evaluate(&request);
+    let map = forwarded(decision.forward_headers().unwrap(), &[]);
     assert_eq!(
         lines(&map),
         expected(&[
@@ -1037,13 +1044,15 @@ fn forward_headers_for_an_allowed_actual_request_share_the_origin() {
 }
 
 #[test]
-fn forward_headers_ignore_an_origin_value_the_decision_does_not_echo() {
+fn forward_headers_with_ignores_an_origin_value_the_decision_does_not_echo() {
     let policy = credentials_policy();
     let parts = parts("GET", "/", &[("origin", "https://app.example.com")]);
     let decision = policy.evaluate(&RequestParts::from_http(&parts));
+    let origin = parts.headers.get(header::ORIGIN).unwrap();
     for wrong in ["https://evil.example", "true", ""] {
         let wrong = HeaderValue::from_static(wrong);
-        let map = forwarded(decision.forward_headers(Some(&wrong)).unwrap(), &[]);
+        let forward = decision.forward_headers_with(|_, _| Some(wrong.clone()));
+        let map = forwarded(forward.unwrap(), &[]);
         assert_eq!(
             lines(&map),
             expected(&[
@@ -1053,12 +1062,19 @@ fn forward_headers_ignore_an_origin_value_the_decision_does_not_echo() {
             ]),
             "{wrong:?}"
         );
+        // What `forward_headers` uses instead: the request's own value.
+        assert_eq!(ptr(one(&map, "access-control-allow-origin")), ptr(origin));
     }
     // Only `Access-Control-Allow-Origin` echoes the origin, even when
     // another value has the same text (a value of its own: the static
     // text "true" may be the very bytes the engine uses).
     let wrong = HeaderValue::from_str("true").unwrap();
-    let map = forwarded(decision.forward_headers(Some(&wrong)).unwrap(), &[]);
+    let map = forwarded(
+        decision
+            .forward_headers_with(|_, _| Some(wrong.clone()))
+            .unwrap(),
+        &[],
+    );
     assert_ne!(
         ptr(one(&map, "access-control-allow-credentials")),
         ptr(&wrong)
@@ -1070,9 +1086,7 @@ fn forward_headers_with_any_origin_keep_the_star() {
     let policy = any_origin_policy();
     let parts = parts("GET", "/", &[("origin", "https://anyone.example")]);
     let decision = policy.evaluate(&RequestParts::from_http(&parts));
-    let forward = decision
-        .forward_headers(parts.headers.get(header::ORIGIN))
-        .unwrap();
+    let forward = decision.forward_headers().unwrap();
     let map = forwarded(forward, &[("vary", "Accept-Encoding")]);
     assert_eq!(
         lines(&map),
@@ -1096,9 +1110,7 @@ fn forward_headers_for_a_refused_or_non_cors_request() {
         let headers: Vec<_> = origin.iter().map(|o| ("origin", *o)).collect();
         let parts = parts("GET", "/", &headers);
         let decision = policy.evaluate(&RequestParts::from_http(&parts));
-        let forward = decision
-            .forward_headers(parts.headers.get(header::ORIGIN))
-            .expect("the handler runs");
+        let forward = decision.forward_headers().expect("the handler runs");
         assert_eq!(
             lines(&forwarded(forward, &handler)),
             expected(&[("x-handler", "ran"), ("vary", "Origin")]),
@@ -1113,7 +1125,7 @@ fn forward_headers_for_an_allowed_null_origin() {
     let parts = parts("GET", "/", &[("origin", "null")]);
     let decision = policy.evaluate(&RequestParts::from_http(&parts));
     let origin = parts.headers.get(header::ORIGIN).unwrap();
-    let map = forwarded(decision.forward_headers(Some(origin)).unwrap(), &[]);
+    let map = forwarded(decision.forward_headers().unwrap(), &[]);
     assert_eq!(
         lines(&map),
         expected(&[("access-control-allow-origin", "null"), ("vary", "Origin")])
@@ -1136,11 +1148,7 @@ fn no_forward_headers_for_a_decision_that_answers() {
     for parts in cases {
         let decision = policy.evaluate(&RequestParts::from_http(&parts));
         assert!(matches!(decision.action(), Action::Respond { .. }));
-        assert!(
-            decision
-                .forward_headers(parts.headers.get(header::ORIGIN))
-                .is_none()
-        );
+        assert!(decision.forward_headers().is_none());
         assert!(
             decision
                 .forward_headers_with(|_, _| panic!("nothing to echo"))
@@ -1227,7 +1235,7 @@ fn forward_headers_apply_merges_vary() {
     let policy = app_policy();
     let parts = parts("GET", "/", &[("origin", "https://app.example.com")]);
     let decision = policy.evaluate(&RequestParts::from_http(&parts));
-    let forward = decision.forward_headers(None).unwrap();
+    let forward = decision.forward_headers().unwrap();
     let vary = |handler: &[(&'static str, &'static str)]| {
         let map = forwarded(forward.clone(), handler);
         map.get_all(header::VARY)
@@ -1295,8 +1303,8 @@ fn fixed_texts_and_the_policys_values_are_not_copied() {
         credentials.evaluate(&request),
     );
     let (a, b) = (
-        forwarded(a.forward_headers(None).unwrap(), &[]),
-        forwarded(b.forward_headers(None).unwrap(), &[]),
+        forwarded(a.forward_headers().unwrap(), &[]),
+        forwarded(b.forward_headers().unwrap(), &[]),
     );
     assert_shared(&a, &b, "access-control-allow-credentials", "true");
 
@@ -1304,10 +1312,9 @@ fn fixed_texts_and_the_policys_values_are_not_copied() {
     let request = parts("GET", "/", &[("origin", "https://anyone.example")]);
     let request = RequestParts::from_http(&request);
     let (a, b) = (any.evaluate(&request), any.evaluate(&request));
-    let origin = HeaderValue::from_static("https://anyone.example");
     let (a, b) = (
-        forwarded(a.forward_headers(Some(&origin)).unwrap(), &[]),
-        forwarded(b.forward_headers(Some(&origin)).unwrap(), &[]),
+        forwarded(a.forward_headers().unwrap(), &[]),
+        forwarded(b.forward_headers().unwrap(), &[]),
     );
     assert_shared(&a, &b, "access-control-allow-origin", "*");
     assert_shared(&a, &b, "access-control-expose-headers", "x-total");

@@ -647,7 +647,7 @@ proptest! {
         }
         request.origins.clear();
         let parts = request.parts();
-        let decided = built.evaluate(&parts).forward_headers(None);
+        let decided = built.evaluate(&parts).forward_headers();
         let once = built.not_cors_headers(&parts).cloned();
         prop_assert!(decided.is_some() && once.is_some());
         let mut responses = [http::HeaderMap::new(), http::HeaderMap::new()];

@@ -421,7 +421,7 @@ where
                 let request = RequestParts::from_http_headers(&method, "", &headers);
                 let decision = policy.evaluate(&request);
                 log_refusal(&decision, &method);
-                decision.forward_headers(headers.get(http::header::ORIGIN))
+                decision.forward_headers()
             });
             ready(
                 forward
@@ -452,7 +452,7 @@ where
             let response = answering_policy.as_ref().and_then(|policy| {
                 let request = RequestParts::from_http_headers(&method, "", &headers);
                 let decision = policy.evaluate(&request);
-                let response = decision.to_http_response_sharing(&headers, |text| text);
+                let response = decision.to_http_response(|text| text);
                 if response.is_some() {
                     log_refusal(&decision, &method);
                 }
@@ -483,7 +483,7 @@ where
         .map(move |method: Method, path: FullPath| {
             let policy = plain_source.load();
             let request = RequestParts::new(method.as_str()).with_path(path.as_str());
-            Forward(policy.evaluate(&request).forward_headers(None))
+            Forward(policy.evaluate(&request).forward_headers())
         })
         .and(E::into_responses(filter.clone()))
         .map(|forward: Forward, response| forward.apply(response));
@@ -769,19 +769,9 @@ impl Incoming {
     /// What a final decision means for this request.
     fn settle(&self, decision: &Decision<'_>) -> Outcome {
         log_refusal(decision, &self.method);
-        let response = match &self.headers {
-            Some(headers) => decision.to_http_response_sharing(headers, |text| text),
-            None => decision.to_http_response(|text| text),
-        };
-        match response {
+        match decision.to_http_response(|text| text) {
             Some(response) => Outcome::Answer(response),
-            None => {
-                let origin = self
-                    .headers
-                    .as_ref()
-                    .and_then(|headers| headers.get(http::header::ORIGIN));
-                Outcome::Forward(Forward(decision.forward_headers(origin)))
-            }
+            None => Outcome::Forward(Forward(decision.forward_headers())),
         }
     }
 

@@ -152,7 +152,7 @@ pub async fn serve<B: Body>(
         }
         // The decision borrows the request: keep only the headers to add,
         // detached from it.
-        decision.forward_headers(parts.headers.get(hyper::header::ORIGIN))
+        decision.forward_headers()
     };
     let mut response = handler(&parts.method, parts.uri.path(), body).await;
     // On every response the handler gives, whatever its status.

@@ -10,7 +10,7 @@
 //! then adds the CORS headers.
 
 use cors_core::{OriginLookup, Policy, PolicySource, RequestParts, Verdict};
-use poem::http::{StatusCode, header::ORIGIN};
+use poem::http::StatusCode;
 use poem::listener::TcpListener;
 use poem::web::Json;
 use poem::{Endpoint, EndpointExt, Middleware, Request, Response, Result, Route, Server, handler};
@@ -66,7 +66,7 @@ impl<E: Endpoint> Endpoint for CorsEndpoint<E> {
                 *response.headers_mut() = answer.headers;
                 return Ok(response);
             }
-            decision.forward_headers(request.headers().get(ORIGIN))
+            decision.forward_headers()
         };
         // Errors become responses here, so they get the headers too.
         let mut response = inner.get_response(request).await;
