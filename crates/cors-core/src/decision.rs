@@ -422,10 +422,17 @@ pub struct Decision<'a> {
 }
 
 impl<'a> Decision<'a> {
-    /// The decision, sharing `echoes` in the responses it builds.
-    #[cfg(feature = "http")]
-    pub(crate) fn echoing(self, echoes: crate::http_support::Echoes<'a>) -> Self {
-        Decision { echoes, ..self }
+    /// Lets the responses the decision builds share the values of
+    /// `request` it echoes (with feature `http`; set in place: a decision
+    /// is large to move).
+    #[inline]
+    pub(crate) fn echo_from(&mut self, request: &crate::RequestParts<'a>) {
+        #[cfg(feature = "http")]
+        {
+            self.echoes = request.echoes;
+        }
+        #[cfg(not(feature = "http"))]
+        let _ = request;
     }
 
     pub(crate) fn new(

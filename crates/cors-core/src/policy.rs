@@ -635,9 +635,8 @@ impl Policy {
     }
 
     fn decide<'a>(&'a self, request: &RequestParts<'a>, lookup: Lookup) -> Decision<'a> {
-        let decision = self.decide_for(request, lookup);
-        #[cfg(feature = "http")]
-        let decision = decision.echoing(request.echoes);
+        let mut decision = self.decide_for(request, lookup);
+        decision.echo_from(request);
         decision
     }
 
