@@ -12,7 +12,7 @@ use crate::error::{ANY_WITH_LOOKUP, ANY_WITH_PREDICATE, ConfigError, ConfigError
 use crate::header_list::{self, ListError};
 use crate::matcher::{OriginMatcher, OriginPredicate, OriginRegexes};
 use crate::origin;
-use crate::request::{Field, RequestParts};
+use crate::request::{Field, PrivateNetwork, RequestParts};
 use crate::route::{PathPattern, RouteTable, Selected};
 use crate::set::{ByteKeyed, ByteKeyedSet, CaseInsensitiveSet};
 use crate::token;
@@ -1063,7 +1063,7 @@ impl Inner {
                     }
                 })?;
 
-        let private_network = request.request_private_network == Field::One(b"true");
+        let private_network = request.request_private_network == PrivateNetwork::True;
         if private_network && !self.private_network {
             return Err(Refusal::PrivateNetworkNotAllowed.into());
         }

@@ -32,7 +32,7 @@ pub struct RequestParts<'a> {
     pub(crate) origin: Field<'a>,
     pub(crate) request_method: Field<'a>,
     pub(crate) request_headers: Lines<'a>,
-    pub(crate) request_private_network: Field<'a>,
+    pub(crate) request_private_network: PrivateNetwork,
     /// The `http` values a decision may echo, when the parts were read
     /// from an `http` header map.
     #[cfg(feature = "http")]
@@ -52,6 +52,27 @@ impl<'a> Field<'a> {
         *self = match self {
             Field::Absent => Field::One(value),
             _ => Field::Many,
+        };
+    }
+}
+
+/// `Access-Control-Request-Private-Network`: only whether it is one line
+/// reading `true` matters, so its bytes are not kept (the parts, copied
+/// whole on their way through an adapter, stay small).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PrivateNetwork {
+    Absent,
+    /// One line, `true`.
+    True,
+    /// Any other value, or more than one line.
+    Other,
+}
+
+impl PrivateNetwork {
+    pub(crate) fn push(&mut self, value: &[u8]) {
+        *self = match self {
+            PrivateNetwork::Absent if value == b"true" => PrivateNetwork::True,
+            _ => PrivateNetwork::Other,
         };
     }
 }
@@ -96,7 +117,7 @@ impl<'a> RequestParts<'a> {
             origin: Field::Absent,
             request_method: Field::Absent,
             request_headers: Lines::EMPTY,
-            request_private_network: Field::Absent,
+            request_private_network: PrivateNetwork::Absent,
             #[cfg(feature = "http")]
             echoes: crate::http_support::Echoes::NONE,
         }
@@ -225,9 +246,26 @@ mod tests {
         assert_eq!(r.origin(), Some(&b"https://a.example"[..]));
         assert_eq!(r.request_method, Field::One(b"PUT"));
         assert_eq!(r.request_headers.as_slice(), [&b"a"[..], b"b"]);
-        assert_eq!(r.request_private_network, Field::One(b"true"));
+        assert_eq!(r.request_private_network, PrivateNetwork::True);
         assert_eq!(r.path(), "/x");
         assert!(r.is_preflight());
+    }
+
+    #[test]
+    fn private_network_is_true_only_for_one_line_reading_true() {
+        let lines_of = |values: &[&'static [u8]]| {
+            let mut r = RequestParts::new("OPTIONS");
+            for v in values {
+                r.add_header("access-control-request-private-network", v);
+            }
+            r.request_private_network
+        };
+        assert_eq!(lines_of(&[]), PrivateNetwork::Absent);
+        assert_eq!(lines_of(&[b"true"]), PrivateNetwork::True);
+        assert_eq!(lines_of(&[b"TRUE"]), PrivateNetwork::Other);
+        assert_eq!(lines_of(&[b"false"]), PrivateNetwork::Other);
+        assert_eq!(lines_of(&[b"true", b"true"]), PrivateNetwork::Other);
+        assert_eq!(lines_of(&[b"false", b"true"]), PrivateNetwork::Other);
     }
 
     #[test]
