@@ -204,8 +204,8 @@
 //! warp's public API (the same benchmark's conforming floor, its policy
 //! written into its code), the difference is about 1,000: the price of a
 //! general policy engine over a fixed comparison, and of telling more
-//! kinds of request apart.
-//! Served through tower (below), nothing is cloned and no filter runs.
+//! kinds of request apart. Served through tower (below), nothing is
+//! cloned and no filter runs.
 //!
 //! # Serving through tower
 //!
@@ -219,8 +219,9 @@
 //! (`cargo xtask bench --instructions` in the project's repository), its
 //! cost over the bare application is 30% (no `Origin`) to 60% (a refused
 //! actual request) below the filter wrapper's, and a refused preflight
-//! costs less than the bare application's own answer; `BENCHMARKS.md` times it as
-//! `warp-tower`, and `cors-demo --framework warp-tower` serves it.
+//! costs less than the bare application's own answer; `BENCHMARKS.md`
+//! times it as `warp-tower`, and `cors-demo --framework warp-tower`
+//! serves it.
 //!
 //! ```
 //! use cors_core::Policy;
