@@ -232,6 +232,7 @@
 
 use std::borrow::Cow;
 use std::io::Cursor;
+use std::sync::Arc;
 
 use cors_core::{
     Action, Decision, OriginLookup, OriginQuery, Policy, PolicyConfig, PolicyGuard, PolicySource,
@@ -253,6 +254,12 @@ pub use cors_core;
 pub struct Cors {
     source: PolicySource,
     lookup: Option<OriginLookup>,
+    /// A fixed policy that forwards every actual request: `on_request`
+    /// then has nothing to do for a method other than `OPTIONS`.
+    forwards_actual: bool,
+    /// A fixed policy without routes: what every response to a request
+    /// without `Origin` gets, decided once.
+    not_cors: Option<Arc<Stash>>,
 }
 
 impl Cors {
@@ -271,9 +278,21 @@ impl Cors {
     /// is answered by what it read; see [Replacing the
     /// policy](crate#replacing-the-policy-while-serving)).
     pub fn new(policy: impl Into<PolicySource>) -> Self {
+        let source = policy.into();
+        let fixed = source.shared().is_none().then(|| source.current());
+        let forwards_actual = fixed
+            .as_ref()
+            .is_some_and(|policy| !policy.answers_refused_actual_requests());
+        let not_cors = fixed.filter(|policy| !policy.has_routes()).map(|policy| {
+            Arc::new(Stash::from_decision(
+                &policy.evaluate(&RequestParts::new("GET")),
+            ))
+        });
         Cors {
-            source: policy.into(),
+            source,
             lookup: None,
+            forwards_actual,
+            not_cors,
         }
     }
 
@@ -359,6 +378,76 @@ impl Cors {
         self.lookup.is_some() || self.source.shared().is_some()
     }
 
+    /// Whether `on_request` leaves `req` to `on_response` alone: under a
+    /// fixed policy that forwards every actual request, only a preflight
+    /// (`OPTIONS`) can be answered early.
+    fn decides_late(&self, req: &Request<'_>) -> bool {
+        !self.keeps_policy() && self.forwards_actual && req.method() != Method::Options
+    }
+
+    /// `on_request` under a fixed policy: reroutes a request the engine
+    /// answers now.
+    fn decide_fixed(&self, req: &mut Request<'_>) {
+        let parts = request_parts(req);
+        // Without `Origin` the engine never answers: `on_response`
+        // alone decides.
+        if !parts.is_cors() {
+            return;
+        }
+        let policy = self.source.load();
+        let decision = policy.evaluate(&parts);
+        log_refusal(&decision, req);
+        // Only an answer is kept: `on_response` decides a forwarded
+        // request again, with the same fixed policy, which costs less
+        // than keeping its decision.
+        if let Action::Respond { .. } = decision.action() {
+            let stash = Stash::from_decision(&decision);
+            reroute(req, stash);
+        }
+    }
+
+    /// `on_request` when the policy may be replaced or a lookup asked:
+    /// reroutes a request the engine answers, and keeps what it read for
+    /// `on_response` otherwise.
+    async fn decide_keeping(&self, req: &mut Request<'_>) {
+        // Read once, and kept for `on_response`: a `replace` in between
+        // must not mix two policies in one answer.
+        let policy = self.source.current();
+        let (answer, verdict) = {
+            let parts = request_parts(req);
+            let (decision, verdict) = match &self.lookup {
+                None => (policy.evaluate(&parts), None),
+                Some(lookup) => {
+                    let decision = policy.evaluate_with_lookup(&parts);
+                    match decision.lookup() {
+                        None => (decision, None),
+                        Some(query) => {
+                            let verdict = match lookup.cached(query.origin()) {
+                                Some(verdict) => verdict,
+                                None => lookup.decide(query, tokio::time::sleep).await,
+                            };
+                            warn_if_failed(&verdict, query);
+                            let allowed = verdict.is_allowed();
+                            (policy.resolve_lookup(&parts, allowed), Some(allowed))
+                        }
+                    }
+                }
+            };
+            log_refusal(&decision, req);
+            let answer = match decision.action() {
+                Action::Respond { .. } => Some(Stash::from_decision(&decision)),
+                Action::Forward | Action::Lookup => None,
+            };
+            (answer, verdict)
+        };
+        match answer {
+            Some(stash) => reroute(req, stash),
+            None => {
+                req.local_cache(|| Kept(Some(Read { policy, verdict })));
+            }
+        }
+    }
+
     /// The internal route, for every method Rocket knows.
     fn answer_routes() -> Vec<Route> {
         [
@@ -408,60 +497,15 @@ impl Fairing for Cors {
     }
 
     async fn on_request(&self, req: &mut Request<'_>, _data: &mut Data<'_>) {
-        if !self.keeps_policy() {
-            let parts = request_parts(req);
-            // Without `Origin` the engine never answers: `on_response`
-            // alone decides.
-            if !parts.is_cors() {
-                return;
-            }
-            let policy = self.source.load();
-            let decision = policy.evaluate(&parts);
-            log_refusal(&decision, req);
-            // Only an answer is kept: `on_response` decides a forwarded
-            // request again, with the same fixed policy, which costs less
-            // than keeping its decision.
-            if let Action::Respond { .. } = decision.action() {
-                let stash = Stash::from_decision(&decision);
-                reroute(req, stash);
-            }
+        if self.decides_late(req) {
             return;
         }
-        // Read once, and kept for `on_response`: a `replace` in between
-        // must not mix two policies in one answer.
-        let policy = self.source.current();
-        let (answer, verdict) = {
-            let parts = request_parts(req);
-            let (decision, verdict) = match &self.lookup {
-                None => (policy.evaluate(&parts), None),
-                Some(lookup) => {
-                    let decision = policy.evaluate_with_lookup(&parts);
-                    match decision.lookup() {
-                        None => (decision, None),
-                        Some(query) => {
-                            let verdict = match lookup.cached(query.origin()) {
-                                Some(verdict) => verdict,
-                                None => lookup.decide(query, tokio::time::sleep).await,
-                            };
-                            warn_if_failed(&verdict, query);
-                            let allowed = verdict.is_allowed();
-                            (policy.resolve_lookup(&parts, allowed), Some(allowed))
-                        }
-                    }
-                }
-            };
-            log_refusal(&decision, req);
-            let answer = match decision.action() {
-                Action::Respond { .. } => Some(Stash::from_decision(&decision)),
-                Action::Forward | Action::Lookup => None,
-            };
-            (answer, verdict)
-        };
-        match answer {
-            Some(stash) => reroute(req, stash),
-            None => {
-                req.local_cache(|| Kept(Some(Read { policy, verdict })));
-            }
+        if self.keeps_policy() {
+            // Boxed: Rocket boxes this future for every request, and the
+            // lookup's state would make every one of them larger.
+            Box::pin(self.decide_keeping(req)).await;
+        } else {
+            self.decide_fixed(req);
         }
     }
 
@@ -482,10 +526,7 @@ impl Fairing for Cors {
         // Rerouted in `on_request`, which kept the answer's headers.
         if req.uri().path() == Self::ANSWER_PATH {
             if let Rerouted(Some(stash)) = req.local_cache(|| Rerouted(None)) {
-                for (name, value) in &stash.headers {
-                    add_header(res, *name, Cow::Borrowed(&**value));
-                }
-                merge_vary(res, stash.vary, has_vary);
+                stash.apply(res, has_vary);
                 return;
             }
         }
@@ -497,6 +538,16 @@ impl Fairing for Cors {
             None
         };
         let parts = request_parts(req);
+        if let (Some(stash), false) = (&self.not_cors, parts.is_cors()) {
+            // The response cannot borrow from the fairing: a value that is
+            // not fixed text (an `allow_origins = ["*"]` policy's exposed
+            // headers) is copied, as a decision's would be.
+            for (name, value) in &stash.headers {
+                add_header(res, *name, value.clone());
+            }
+            merge_vary(res, stash.vary, has_vary);
+            return;
+        }
         let guard;
         let decision = match kept {
             Some(Read {
@@ -512,7 +563,11 @@ impl Fairing for Cors {
             // asking the lookup.
             None => {
                 guard = self.source.load();
-                guard.evaluate(&parts)
+                let decision = guard.evaluate(&parts);
+                if self.decides_late(req) {
+                    log_refusal(&decision, req);
+                }
+                decision
             }
         };
         // The request's own `Origin` is echoed without a copy; it is
@@ -615,6 +670,15 @@ impl Stash {
                 .collect(),
             vary: decision.vary(),
         }
+    }
+
+    /// Puts the headers on `res`, which has a `Vary` header when
+    /// `has_vary`.
+    fn apply<'r>(&'r self, res: &mut Response<'r>, has_vary: bool) {
+        for (name, value) in &self.headers {
+            add_header(res, *name, Cow::Borrowed(&**value));
+        }
+        merge_vary(res, self.vary, has_vary);
     }
 }
 

@@ -159,7 +159,8 @@ fn failed_lookups_warn_and_refusals_log_at_debug() {
     }
 }
 
-/// The refused origin's DEBUG line for `path`: why, and which request.
+/// The refused origin's DEBUG line for `path`, once: why, and which
+/// request.
 fn check_refusal_logged(capture: &Capture, path: &str) {
     let debug = capture.at(Level::DEBUG);
     let parts = [
@@ -168,10 +169,9 @@ fn check_refusal_logged(capture: &Capture, path: &str) {
         "method=\"GET\" ".to_owned(),
         format!("path=\"{path}\" "),
     ];
-    assert!(
-        debug
-            .iter()
-            .any(|d| parts.iter().all(|part| d.contains(part.as_str()))),
-        "{parts:?}\n{debug:?}"
-    );
+    let lines = debug
+        .iter()
+        .filter(|d| parts.iter().all(|part| d.contains(part.as_str())))
+        .count();
+    assert_eq!(lines, 1, "{parts:?}\n{debug:?}");
 }

@@ -286,7 +286,11 @@ pub fn rocket(
                 }
             })
         }));
-    rocket::execute(rocket.launch())
+    // On the demo's runtime, as the tokio-based frameworks: Rocket's own
+    // (`rocket::execute`) sizes its workers from the environment, not from
+    // `config`, so that under `taskset` it would run one worker.
+    tokio_runtime()?
+        .block_on(rocket.launch())
         .map(drop)
         .map_err(|e| io::Error::other(e.to_string()))
 }
