@@ -60,14 +60,18 @@
 //!   the internal route, which produces that answer; no
 //!   application route or catcher runs, so a preflight never meets a 404
 //!   or a 405, and the method is left as sent, so `HEAD` is still answered
-//!   without a body.
+//!   without a body. Under a fixed policy without
+//!   `block_disallowed_origins`, only an `OPTIONS` request can be answered
+//!   now, so any other is left to `on_response` without being read.
 //! - **On response**, which Rocket runs for every response, catchers'
 //!   included, it removes CORS headers the handler set (the policy is their
 //!   only source), appends the decision's headers, and merges its names
 //!   into `Vary`. For a request it did not reroute it asks the policy
 //!   again (the same request, so the same decision): evaluating allocates
 //!   nothing, and costs less than keeping the decision in the request-local
-//!   cache; the request's `Origin` is echoed without a copy. When the
+//!   cache; the request's `Origin` is echoed without a copy. (Under a
+//!   fixed policy without routes, the headers for a request without
+//!   `Origin` were decided once, when the fairing was made.) When the
 //!   policy is a [`SharedPolicy`], or an [origin
 //!   lookup](#origins-from-a-database) is configured, `on_request` keeps
 //!   the policy it read (and the lookup's verdict) in the request-local
