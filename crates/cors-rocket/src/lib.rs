@@ -386,7 +386,8 @@ impl Cors {
     /// fixed policy that forwards every actual request, only a preflight
     /// (`OPTIONS`) can be answered early.
     fn decides_late(&self, req: &Request<'_>) -> bool {
-        !self.keeps_policy() && self.forwards_actual && req.method() != Method::Options
+        // `forwards_actual` holds only for a fixed policy.
+        self.forwards_actual && self.lookup.is_none() && req.method() != Method::Options
     }
 
     /// `on_request` under a fixed policy: reroutes a request the engine
@@ -530,7 +531,11 @@ impl Fairing for Cors {
         // Rerouted in `on_request`, which kept the answer's headers.
         if req.uri().path() == Self::ANSWER_PATH {
             if let Rerouted(Some(stash)) = req.local_cache(|| Rerouted(None)) {
-                stash.apply(res, has_vary);
+                let headers = stash
+                    .headers
+                    .iter()
+                    .map(|(name, value)| (*name, Cow::Borrowed(&**value)));
+                add_headers(res, headers, stash.vary, has_vary);
                 return;
             }
         }
@@ -546,10 +551,11 @@ impl Fairing for Cors {
             // The response cannot borrow from the fairing: a value that is
             // not fixed text (an `allow_origins = ["*"]` policy's exposed
             // headers) is copied, as a decision's would be.
-            for (name, value) in &stash.headers {
-                add_header(res, *name, value.clone());
-            }
-            merge_vary(res, stash.vary, has_vary);
+            let headers = stash
+                .headers
+                .iter()
+                .map(|(name, value)| (*name, value.clone()));
+            add_headers(res, headers, stash.vary, has_vary);
             return;
         }
         let guard;
@@ -577,14 +583,14 @@ impl Fairing for Cors {
         // The request's own `Origin` is echoed without a copy; it is
         // looked up only for a response that gets headers.
         let mut origin = None;
-        for &(name, value) in decision.headers() {
+        let headers = decision.headers().iter().map(|&(name, value)| {
             let value = match *origin.get_or_insert_with(|| req.headers().get_one("origin")) {
                 Some(origin) if origin == value => Cow::Borrowed(origin),
                 _ => owned(value),
             };
-            add_header(res, name, value);
-        }
-        merge_vary(res, decision.vary(), has_vary);
+            (name, value)
+        });
+        add_headers(res, headers, decision.vary(), has_vary);
     }
 }
 
@@ -608,14 +614,23 @@ fn warn_if_failed(verdict: &Verdict, query: OriginQuery<'_>) {
     }
 }
 
-/// Adds one of a decision's headers to a response.
-fn add_header<'r>(res: &mut Response<'r>, name: ResponseHeader, value: Cow<'r, str>) {
-    let header = Header::new(name.as_str(), value);
-    if name == ResponseHeader::ContentType {
-        res.set_header(header);
-    } else {
-        res.adjoin_header(header);
+/// Adds a decision's headers to a response and merges its `Vary` names
+/// (the response has a `Vary` header when `has_vary`).
+fn add_headers<'r>(
+    res: &mut Response<'r>,
+    headers: impl IntoIterator<Item = (ResponseHeader, Cow<'r, str>)>,
+    vary: Vary,
+    has_vary: bool,
+) {
+    for (name, value) in headers {
+        let header = Header::new(name.as_str(), value);
+        if name == ResponseHeader::ContentType {
+            res.set_header(header);
+        } else {
+            res.adjoin_header(header);
+        }
     }
+    merge_vary(res, vary, has_vary);
 }
 
 /// Merges `vary`'s names into the response's `Vary`, which is read only
@@ -674,15 +689,6 @@ impl Stash {
                 .collect(),
             vary: decision.vary(),
         }
-    }
-
-    /// Puts the headers on `res`, which has a `Vary` header when
-    /// `has_vary`.
-    fn apply<'r>(&'r self, res: &mut Response<'r>, has_vary: bool) {
-        for (name, value) in &self.headers {
-            add_header(res, *name, Cow::Borrowed(&**value));
-        }
-        merge_vary(res, self.vary, has_vary);
     }
 }
 
