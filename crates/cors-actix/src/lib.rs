@@ -429,12 +429,15 @@ impl Next {
             Action::Respond { status, body } => {
                 let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
                 let mut response = HttpResponse::with_body(status, body).map_into_boxed_body();
-                apply(response.headers_mut(), |map| {
-                    for (name, value) in decision.http02_headers(echoed) {
-                        map.append(name, value);
-                    }
-                    decision.vary()
-                });
+                // A response of our own: no header to replace, no `Vary`
+                // to merge with.
+                let map = response.headers_mut();
+                for (name, value) in decision.http02_headers(echoed) {
+                    map.append(name, value);
+                }
+                if let Some(vary) = decision.vary().merge_http02([]) {
+                    map.append(VARY, vary);
+                }
                 Next::Respond(response)
             }
             // A decision still asking has no headers: the handler runs
