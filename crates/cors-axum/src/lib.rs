@@ -401,15 +401,30 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let settled = {
+        let headers = {
             let policy = self.source.load();
             let parts = request_parts(&request);
             match policy.not_cors_headers(&parts) {
-                Some(headers) => Settled::Forward(Some(headers.clone())),
-                None => settle(&policy.evaluate(&parts), &request),
+                Some(headers) => Some(headers.clone()),
+                None => match settle(&policy.evaluate(&parts), &request) {
+                    Settled::Forward(headers) => headers,
+                    Settled::Answer(response) => {
+                        return ResponseFuture {
+                            state: State::Answered {
+                                response: Some(response),
+                            },
+                        };
+                    }
+                },
             }
         };
-        ResponseFuture::new(settled, || self.inner.call(request))
+        // Built where it is returned: the inner future may be large.
+        ResponseFuture {
+            state: State::Forwarded {
+                future: self.inner.call(request),
+                headers,
+            },
+        }
     }
 }
 
