@@ -217,7 +217,7 @@
 //! made them responses), so nothing is lost: it passes the same
 //! conformance table. It is the cheaper way in: counted in instructions
 //! (`cargo xtask bench --instructions` in the project's repository), its
-//! cost over the bare application is 30% (no `Origin`) to 60% (a refused
+//! cost over the bare application is 40% (no `Origin`) to 64% (a refused
 //! actual request) below the filter wrapper's, and a refused preflight
 //! costs less than the bare application's own answer; `BENCHMARKS.md`
 //! times it as `warp-tower`, and `cors-demo --framework warp-tower`
