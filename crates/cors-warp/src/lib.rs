@@ -261,6 +261,7 @@ use std::convert::Infallible;
 use std::future::{Future, Ready, ready};
 use std::sync::Mutex;
 
+use bytes::Bytes;
 use cors_core::{Decision, OriginLookup, Policy, PolicySource, RequestParts, Verdict};
 use http::{HeaderMap, Method, StatusCode};
 use warp::filters::path::FullPath;
@@ -464,7 +465,7 @@ where
             });
             ready(
                 response
-                    .map(Reply::into_response)
+                    .map(answer_response)
                     .ok_or_else(warp::reject::not_found),
             )
         });
@@ -546,6 +547,19 @@ where
             ready(Ok::<_, Infallible>((rejection_response(&rejection),)))
         });
     fast.or(slow).unify()
+}
+
+/// An answer the wrapper gives itself, as warp's response. warp boxes
+/// every body but its empty one: an answer without text (an allowed
+/// preflight) gets that, which costs no allocation where `""` would cost
+/// one. Converted last: the answer moves through the filters smaller.
+#[inline]
+fn answer_response(response: http::Response<&'static str>) -> Response {
+    if response.body().is_empty() {
+        response.map(|_| None::<Bytes>).into_response()
+    } else {
+        response.into_response()
+    }
 }
 
 /// Logs a refusal at debug level.
@@ -717,7 +731,7 @@ enum Outcome {
 impl Outcome {
     fn into_answer(self) -> Result<Response, Rejection> {
         match self {
-            Outcome::Answer(response) => Ok(response.into_response()),
+            Outcome::Answer(response) => Ok(answer_response(response)),
             Outcome::Forward(_) => Err(warp::reject::not_found()),
         }
     }
@@ -746,7 +760,7 @@ fn answered_later(rejection: Rejection) -> Ready<Result<(Response,), Infallible>
         .find::<Answered>()
         .and_then(|answered| answered.0.lock().ok()?.take());
     ready(Ok((match answer {
-        Some(response) => response.into_response(),
+        Some(response) => answer_response(response),
         None => rejection_response(&rejection),
     },)))
 }

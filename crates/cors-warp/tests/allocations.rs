@@ -115,7 +115,7 @@ fn requests() -> Vec<(&'static str, bool, RequestBuilder, [usize; 2])> {
         ("allowed", false, get(Some(APP)), [9, 11]),
         ("refused", false, get(Some(OTHER)), [9, 11]),
         ("blocked", true, get(Some(OTHER)), [10, 13]),
-        ("allowed preflight", false, preflight("PUT"), [10, 11]),
+        ("allowed preflight", false, preflight("PUT"), [9, 10]),
         ("refused preflight", false, preflight("DELETE"), [11, 12]),
     ]
 }
