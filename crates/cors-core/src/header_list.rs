@@ -36,7 +36,7 @@ pub(crate) fn check<'a>(
         return Err(ListError::Malformed);
     }
     let mut count = 0;
-    for &line in lines.as_slice() {
+    for line in lines.iter() {
         let mut at = skip_ows(line, 0);
         if at == line.len() {
             // An empty value is an empty list.

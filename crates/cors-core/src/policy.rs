@@ -1078,7 +1078,7 @@ impl Inner {
         }
         decision.push(ResponseHeader::AllowMethods, method);
         if requested > 0 {
-            for line in lines.as_slice() {
+            for line in lines.iter() {
                 let line = header_list::trim_ows(line);
                 if let (false, Ok(line)) = (line.is_empty(), std::str::from_utf8(line)) {
                     decision.push(ResponseHeader::AllowHeaders, line);
