@@ -375,10 +375,14 @@ fn settle<B, R>(decision: &Decision<'_>, request: &Request<R>) -> Settled<B> {
     }
 }
 
-/// What the engine reads of a request, borrowed from it (not taken apart:
-/// moving the parts out and back costs two copies of them).
-fn request_parts<R>(request: &Request<R>) -> RequestParts<'_> {
-    RequestParts::from_http_headers(request.method(), request.uri().path(), request.headers())
+/// What the engine reads of a request before its headers, borrowed from
+/// it (not taken apart: moving the parts out and back costs two copies of
+/// them). The headers are read into the caller's own value
+/// ([`RequestParts::add_http_headers`]): returned, the parts were copied
+/// once more.
+#[inline(always)]
+fn parts_of<R>(request: &Request<R>) -> RequestParts<'_> {
+    RequestParts::new(request.method().as_str()).with_path(request.uri().path())
 }
 
 /// Logs a lookup that gave no verdict (the origin is refused).
@@ -403,7 +407,8 @@ where
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let headers = {
             let policy = self.source.load();
-            let parts = request_parts(&request);
+            let mut parts = parts_of(&request);
+            parts.add_http_headers(request.headers());
             match policy.not_cors_headers(&parts) {
                 Some(headers) => Some(headers.clone()),
                 None => match settle(&policy.evaluate(&parts), &request) {
@@ -449,7 +454,8 @@ where
         // future keeps that same policy (owned) for the rest of the request.
         let settled = 'settled: {
             let policy = self.source.load();
-            let parts = request_parts(&request);
+            let mut parts = parts_of(&request);
+            parts.add_http_headers(request.headers());
             if let Some(headers) = policy.not_cors_headers(&parts) {
                 break 'settled Ok(Settled::Forward(Some(headers.clone())));
             }
@@ -482,7 +488,8 @@ where
         let lookup = self.lookup.clone();
         let future = async move {
             let settled = {
-                let parts = request_parts(&request);
+                let mut parts = parts_of(&request);
+                parts.add_http_headers(request.headers());
                 // The same policy and request as in `call`: the same
                 // question.
                 let asked = policy.evaluate_with_lookup(&parts);
