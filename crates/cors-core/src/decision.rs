@@ -290,6 +290,9 @@ enum Why<'a> {
     /// An `Origin` value not on the exact list, where nothing else could
     /// allow it: [`Refusal::unlisted`] tells which refusal it is.
     Unlisted(&'a [u8]),
+    /// A requested method the policy does not allow: a token (so ASCII),
+    /// read as text only when the refusal is asked for.
+    MethodNotAllowed(&'a [u8]),
 }
 
 impl<'a> Refusal<'a> {
@@ -501,6 +504,14 @@ impl<'a> Decision<'a> {
         }
     }
 
+    /// Refuses a preflight for its requested `method`, a token the policy
+    /// does not allow. The answer does not show the method, so its bytes
+    /// are read as text only when [`refusal`](Self::refusal) is asked.
+    pub(crate) fn refuse_method(&mut self, method: &'a [u8], respond: bool) {
+        self.refuse(Refusal::MethodNotAllowed(""), respond);
+        self.refusal = Some(Why::MethodNotAllowed(method));
+    }
+
     /// What kind of request this was.
     pub fn kind(&self) -> RequestKind {
         self.kind
@@ -538,6 +549,9 @@ impl<'a> Decision<'a> {
         self.refusal.map(|why| match why {
             Why::Known(refusal) => refusal,
             Why::Unlisted(origin) => Refusal::unlisted(origin),
+            Why::MethodNotAllowed(method) => {
+                Refusal::MethodNotAllowed(std::str::from_utf8(method).unwrap_or_default())
+            }
         })
     }
 

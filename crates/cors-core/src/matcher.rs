@@ -25,7 +25,7 @@ use regex_syntax::hir::{Hir, Look};
 
 use crate::origin::{Origin, Port};
 use crate::request::RequestParts;
-use crate::set::{ByteKeyed, ByteKeyedSet, StrMap, StrSet};
+use crate::set::{ByteKeyedSet, StrMap, StrSet};
 
 /// A user-supplied origin check: given the request's serialized origin and
 /// the request, whether to allow it.
@@ -58,9 +58,6 @@ impl PortRule {
     }
 }
 
-/// Up to how many exact origins are compared one by one.
-const FEW_EXACT: usize = 8;
-
 /// The compiled origin rules of a policy (all but `*`).
 #[derive(Default, Clone)]
 pub(crate) struct OriginMatcher {
@@ -68,9 +65,6 @@ pub(crate) struct OriginMatcher {
     /// Exact origins, as bytes, so a request's value is looked up before
     /// it is parsed.
     exact: ByteKeyedSet,
-    /// The exact origins while there are few: compared one by one, most
-    /// of them told apart by length, which costs less than hashing.
-    few_exact: Vec<Box<str>>,
     /// The longest exact origin.
     longest_exact: usize,
     /// `scheme://host` of the `:*` patterns without a subdomain wildcard.
@@ -97,12 +91,7 @@ impl OriginMatcher {
                 .insert(format!("{}://{}", pattern.scheme, pattern.host).into());
         } else {
             self.longest_exact = self.longest_exact.max(text.len());
-            if self.exact.insert(ByteKeyed(text.into())) {
-                self.few_exact.push(text.into());
-            }
-            if self.exact.len() > FEW_EXACT {
-                self.few_exact = Vec::new();
-            }
+            self.exact.insert(text);
         }
     }
 
@@ -119,14 +108,7 @@ impl OriginMatcher {
         if bytes.len() > self.longest_exact {
             return None;
         }
-        if self.exact.len() <= FEW_EXACT {
-            return self
-                .few_exact
-                .iter()
-                .find(|stored| stored.as_bytes() == bytes)
-                .map(|stored| &**stored);
-        }
-        self.exact.get(bytes).map(|stored| &*stored.0)
+        self.exact.get(bytes)
     }
 
     /// Whether a rule other than an exact origin allows a well-formed,
@@ -303,29 +285,5 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.contains("ASCII"), "{err}");
-    }
-
-    #[test]
-    fn exact_origins_answer_alike_scanned_and_hashed() {
-        // Every size from one to well past `FEW_EXACT`, a name given
-        // twice among them: each origin added is found, as the stored
-        // text, and nothing else is, on either side of the switch to
-        // hashing.
-        let origins: Vec<String> = (0..3 * FEW_EXACT)
-            .map(|i| format!("https://app{i}.example"))
-            .collect();
-        let mut matcher = OriginMatcher::default();
-        for (len, origin) in origins.iter().enumerate() {
-            for _ in 0..2 {
-                let pattern = crate::origin::parse_pattern(origin).unwrap();
-                matcher.insert(origin, pattern);
-            }
-            for (i, probe) in origins.iter().enumerate() {
-                let found = matcher.exact(probe.as_bytes());
-                assert_eq!(found, (i <= len).then_some(probe.as_str()), "{len} {probe}");
-                assert_eq!(matcher.exact(format!("{probe}:1").as_bytes()), None);
-                assert_eq!(matcher.exact(&probe.as_bytes()[..probe.len() - 1]), None);
-            }
-        }
     }
 }

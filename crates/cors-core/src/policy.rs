@@ -14,7 +14,7 @@ use crate::matcher::{OriginMatcher, OriginPredicate, OriginRegexes};
 use crate::origin;
 use crate::request::{Field, PrivateNetwork, RequestParts};
 use crate::route::{PathPattern, RouteTable, Selected};
-use crate::set::{ByteKeyed, ByteKeyedSet, CaseInsensitiveSet};
+use crate::set::{ByteKeyedSet, CaseInsensitiveSet};
 use crate::token;
 
 /// A validated CORS policy.
@@ -123,6 +123,9 @@ enum Denied<'a> {
     /// An origin no rule allows, not yet told malformed from not allowed
     /// ([`Refusal::unlisted`]).
     Unlisted(&'a [u8]),
+    /// A requested method (a token) the policy does not allow, not yet
+    /// read as text.
+    MethodNotAllowed(&'a [u8]),
 }
 
 impl<'a> From<Refusal<'a>> for Denied<'a> {
@@ -765,7 +768,7 @@ impl Inner {
                     value: method.clone(),
                 });
             } else {
-                methods.insert(ByteKeyed(method.as_str().into()));
+                methods.insert(method);
             }
         }
 
@@ -974,6 +977,9 @@ impl Inner {
             Err(Denied::Unlisted(origin)) => {
                 decision.refuse_unlisted(origin, self.block_disallowed)
             }
+            Err(Denied::MethodNotAllowed(method)) => {
+                decision.refuse_method(method, self.block_disallowed)
+            }
             Err(Denied::Ask(origin)) => decision.ask(origin, request),
         }
         decision
@@ -1017,6 +1023,7 @@ impl Inner {
             Ok(()) => {}
             Err(Denied::Refused(refusal)) => decision.refuse(refusal, true),
             Err(Denied::Unlisted(origin)) => decision.refuse_unlisted(origin, true),
+            Err(Denied::MethodNotAllowed(method)) => decision.refuse_method(method, true),
             Err(Denied::Ask(origin)) => decision.ask(origin, request),
         }
         decision
@@ -1039,16 +1046,20 @@ impl Inner {
         // A configured method is a token: found by its bytes, it needs no
         // check, and the stored text is the one to echo.
         let method = match self.methods.get(bytes) {
-            Some(method) => &*method.0,
+            Some(method) => method,
             None => {
-                let method = match std::str::from_utf8(bytes) {
-                    Ok(method) if token::is_token(bytes) => method,
-                    _ => return Err(Refusal::MalformedRequestMethod(bytes).into()),
-                };
-                if !(self.any_method || token::is_safelisted_method(method)) {
-                    return Err(Refusal::MethodNotAllowed(method).into());
+                if !token::is_token(bytes) {
+                    return Err(Refusal::MalformedRequestMethod(bytes).into());
                 }
-                method
+                if !(self.any_method || token::is_safelisted_method(bytes)) {
+                    // Refused: its text is read only if the refusal is.
+                    return Err(Denied::MethodNotAllowed(bytes));
+                }
+                // A token is ASCII: this always reads it.
+                match std::str::from_utf8(bytes) {
+                    Ok(method) => method,
+                    Err(_) => return Err(Refusal::MalformedRequestMethod(bytes).into()),
+                }
             }
         };
 
@@ -1151,7 +1162,7 @@ impl Inner {
 
 impl fmt::Debug for Inner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut methods: Vec<&str> = self.methods.iter().map(|m| &*m.0).collect();
+        let mut methods: Vec<&str> = self.methods.iter().collect();
         methods.sort_unstable();
         let mut headers: Vec<&str> = self.headers.iter().collect();
         headers.sort_unstable();

@@ -65,12 +65,61 @@ pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
 pub(crate) type StrSet = HashSet<Box<str>, FxBuild>;
 /// A set of strings looked up by bytes: a lookup gives back the stored
 /// string, so a request's bytes found in it need no UTF-8 check.
-pub(crate) type ByteKeyedSet = HashSet<ByteKeyed, FxBuild>;
+///
+/// A policy usually lists a few origins and methods: while there are at
+/// most [`FEW`], they are compared one by one, most of them told apart by
+/// length, which costs less than hashing the key; a larger set is hashed.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ByteKeyedSet {
+    few: Vec<Box<str>>,
+    hashed: HashSet<ByteKeyed, FxBuild>,
+}
+
+/// Up to how many strings a [`ByteKeyedSet`] is searched one by one.
+const FEW: usize = 8;
+
+impl ByteKeyedSet {
+    /// Adds a string; returns whether it was new.
+    pub(crate) fn insert(&mut self, text: &str) -> bool {
+        if !self.hashed.insert(ByteKeyed(text.into())) {
+            return false;
+        }
+        if self.hashed.len() <= FEW {
+            self.few.push(text.into());
+        } else {
+            self.few = Vec::new();
+        }
+        true
+    }
+
+    /// The stored string equal to `bytes`, if there is one.
+    #[inline]
+    pub(crate) fn get(&self, bytes: &[u8]) -> Option<&str> {
+        if self.hashed.len() <= FEW {
+            return self
+                .few
+                .iter()
+                .find(|stored| stored.as_bytes() == bytes)
+                .map(|stored| &**stored);
+        }
+        self.hashed.get(bytes).map(|stored| &*stored.0)
+    }
+
+    /// How many strings there are.
+    pub(crate) fn len(&self) -> usize {
+        self.hashed.len()
+    }
+
+    /// The strings, in no particular order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &str> {
+        self.hashed.iter().map(|stored| &*stored.0)
+    }
+}
 
 /// A string hashed and compared as its bytes, so that a set of them can be
 /// looked up with a `&[u8]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ByteKeyed(pub(crate) Box<str>);
+struct ByteKeyed(Box<str>);
 
 impl std::hash::Hash for ByteKeyed {
     fn hash<H: Hasher>(&self, state: &mut H) {
@@ -290,6 +339,37 @@ mod tests {
                 .iter()
                 .map(|n| n.to_ascii_lowercase())
                 .collect();
+            assert_eq!(listed, expected);
+        }
+    }
+
+    #[test]
+    fn byte_keyed_set_answers_alike_scanned_and_hashed() {
+        // Every size from one to well past `FEW`, each string given twice:
+        // each one added is found, as the stored text, and nothing else
+        // is, on either side of the switch to hashing.
+        let texts: Vec<String> = (0..3 * FEW)
+            .map(|i| format!("https://app{i}.example"))
+            .collect();
+        let mut set = ByteKeyedSet::default();
+        for (len, text) in texts.iter().enumerate() {
+            assert!(set.insert(text));
+            assert!(!set.insert(text));
+            assert_eq!(set.len(), len + 1);
+            for (i, probe) in texts.iter().enumerate() {
+                let bytes = probe.as_bytes();
+                assert_eq!(
+                    set.get(bytes),
+                    (i <= len).then_some(probe.as_str()),
+                    "{len} {probe}"
+                );
+                assert_eq!(set.get(&bytes[..bytes.len() - 1]), None);
+                assert_eq!(set.get(format!("{probe}:1").as_bytes()), None);
+            }
+            let mut listed: Vec<&str> = set.iter().collect();
+            listed.sort_unstable();
+            let mut expected: Vec<&str> = texts[..=len].iter().map(String::as_str).collect();
+            expected.sort_unstable();
             assert_eq!(listed, expected);
         }
     }

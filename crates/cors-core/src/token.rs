@@ -88,8 +88,8 @@ pub(crate) fn is_forbidden_response_header(lower: &str) -> bool {
 }
 
 /// Whether a method is CORS-safelisted (case-sensitive, as browsers compare).
-pub(crate) fn is_safelisted_method(method: &str) -> bool {
-    SAFELISTED_METHODS.contains(&method)
+pub(crate) fn is_safelisted_method(method: &[u8]) -> bool {
+    SAFELISTED_METHODS.iter().any(|m| m.as_bytes() == method)
 }
 
 #[cfg(test)]
@@ -123,7 +123,7 @@ mod tests {
 
     #[test]
     fn safelists_are_case_sensitive_where_browsers_are() {
-        assert!(is_safelisted_method("GET"));
-        assert!(!is_safelisted_method("get"));
+        assert!(is_safelisted_method(b"GET"));
+        assert!(!is_safelisted_method(b"get"));
     }
 }

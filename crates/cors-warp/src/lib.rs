@@ -423,7 +423,8 @@ where
         .and(warp::header::headers_cloned())
         .and_then(move |method: Method, headers: HeaderMap| {
             let forward = forwarding_policy.as_ref().and_then(|policy| {
-                let request = RequestParts::from_http_headers(&method, "", &headers);
+                let mut request = RequestParts::new(method.as_str());
+                request.add_http_headers(&headers);
                 let decision = policy.evaluate(&request);
                 log_refusal(&decision, &method);
                 decision.forward_headers()
@@ -455,7 +456,8 @@ where
         .and(warp::header::headers_cloned())
         .and_then(move |method: Method, headers: HeaderMap| {
             let response = answering_policy.as_ref().and_then(|policy| {
-                let request = RequestParts::from_http_headers(&method, "", &headers);
+                let mut request = RequestParts::new(method.as_str());
+                request.add_http_headers(&headers);
                 let decision = policy.evaluate(&request);
                 let response = decision.to_http_response(|text| text);
                 if response.is_some() {
