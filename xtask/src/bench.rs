@@ -50,7 +50,7 @@ const FRAMEWORKS: [(&str, &str, &str); 5] = [
 const WARP_TOWER: &str = "warp-tower";
 
 /// The scenarios, in report order, with what each request is.
-const SCENARIOS: [(&str, &str); 6] = [
+const SCENARIOS: [(&str, &str); 7] = [
     ("non_cors", "`GET`, no `Origin`"),
     ("actual_allowed", "`GET` from the allowed origin"),
     ("actual_refused", "`GET` from an origin not allowed"),
@@ -62,6 +62,10 @@ const SCENARIOS: [(&str, &str); 6] = [
     (
         "allowlist_1000",
         "`GET` from the last of 1,000 allowed origins",
+    ),
+    (
+        "browser_allowed",
+        "`GET` from the allowed origin with the 13 other headers Chromium sends",
     ),
 ];
 
@@ -691,7 +695,13 @@ built once; one iteration sends one request through the framework's
 in-process client (axum: `Router` + `oneshot`; actix: `test::init_service`
 + `call`; Rocket: the asynchronous local `Client`, untracked; warp:
 `warp::test::request().reply`; warp-tower: `warp::service` + `oneshot`),
-on a current-thread runtime.
+on a current-thread runtime. The requests to the apps served by hyper
+(axum, warp, warp-tower) hold their header values as slices of one
+buffer, as hyper's parser leaves them, so that cloning a value counts a
+reference as it does when served; actix's and Rocket's test clients copy
+each value. `browser_allowed` sends what Chromium sends with a `fetch`:
+it shows what copying a request's headers costs (seven of its names are
+ones `http` does not know, each its own allocation when a map is cloned).
 
 **Paired** ratios come from a second bench (`paired`), run after each
 run of the criterion bench: it alternates chunks of a few milliseconds of
@@ -1216,7 +1226,7 @@ max_age = 600
         ours_allows: bool,
     }
 
-    const KINDS: [Kind; 5] = [
+    const KINDS: [Kind; 6] = [
         Kind {
             name: "non_cors",
             method: "GET",
@@ -1261,6 +1271,34 @@ max_age = 600
             ],
             ours_status: 403,
             ours_allows: false,
+        },
+        Kind {
+            name: "browser_allowed",
+            method: "GET",
+            headers: &[
+                ("sec-ch-ua-platform", "\"Linux\""),
+                (
+                    "User-Agent",
+                    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 \
+                     (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36",
+                ),
+                (
+                    "sec-ch-ua",
+                    "\"Chromium\";v=\"156\", \"Not-A.Brand\";v=\"24\"",
+                ),
+                ("sec-ch-ua-mobile", "?0"),
+                ("Accept", "*/*"),
+                ("Origin", "https://app0.example.com"),
+                ("Sec-Fetch-Site", "cross-site"),
+                ("Sec-Fetch-Mode", "cors"),
+                ("Sec-Fetch-Dest", "empty"),
+                ("Referer", "https://app0.example.com/"),
+                ("Accept-Encoding", "gzip, deflate, br, zstd"),
+                ("Accept-Language", "en-US,en;q=0.9"),
+                ("Priority", "u=1, i"),
+            ],
+            ours_status: 200,
+            ours_allows: true,
         },
     ];
 
@@ -1402,6 +1440,8 @@ max_age = 600
     fn script(kind: &Kind) -> String {
         let mut script = format!("wrk.method = \"{}\"\n", kind.method);
         for (name, value) in kind.headers {
+            // Lua's quoted strings take `\"` and `\\` as in Rust's.
+            let value = value.replace('\\', "\\\\").replace('"', "\\\"");
             let _ = writeln!(script, "wrk.headers[\"{name}\"] = \"{value}\"");
         }
         script
@@ -1608,6 +1648,21 @@ against `warp::cors()` inside the same service. To reproduce: `cargo xtask bench
     #[cfg(test)]
     mod tests {
         use super::*;
+
+        #[test]
+        fn scripts_quote_values_for_lua() {
+            let browser = KINDS
+                .iter()
+                .find(|kind| kind.name == "browser_allowed")
+                .expect("the browser kind");
+            let script = script(browser);
+            assert!(script.starts_with("wrk.method = \"GET\"\n"), "{script}");
+            let quoted =
+                r#"wrk.headers["sec-ch-ua"] = "\"Chromium\";v=\"156\", \"Not-A.Brand\";v=\"24\"""#;
+            assert!(script.contains(quoted), "{script}");
+            let origin = r#"wrk.headers["Origin"] = "https://app0.example.com""#;
+            assert!(script.contains(origin), "{script}");
+        }
 
         #[test]
         fn pins_a_command_to_a_cpu_only_when_asked() {

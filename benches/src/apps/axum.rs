@@ -68,8 +68,8 @@ impl Axum {
         let mut request = Request::builder()
             .method(scenario.method())
             .uri(scenario.path());
-        for (name, value) in scenario.headers() {
-            request = request.header(*name, *value);
+        for (name, value) in scenario.served_headers() {
+            request = request.header(name, value);
         }
         let request = request.body(Body::empty()).expect("request");
         let response = self.runtime.block_on(app.clone().oneshot(request));

@@ -350,8 +350,8 @@ where
         let mut request = ::warp::test::request()
             .method(scenario.method())
             .path(scenario.path());
-        for (name, value) in scenario.headers() {
-            request = request.header(*name, *value);
+        for (name, value) in scenario.served_headers() {
+            request = request.header(name, value);
         }
         let runtime = &self.runtime;
         match variant {

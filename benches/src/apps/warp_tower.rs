@@ -58,8 +58,8 @@ fn request(scenario: Scenario) -> Request<String> {
     let mut request = Request::builder()
         .method(scenario.method())
         .uri(scenario.path());
-    for (name, value) in scenario.headers() {
-        request = request.header(*name, *value);
+    for (name, value) in scenario.served_headers() {
+        request = request.header(name, value);
     }
     request.body(String::new()).expect("request")
 }
