@@ -76,50 +76,13 @@ pub enum Scenario {
     /// `GET /items` from the last of 1,000 allowed origins, against the
     /// applications with the large allowlist.
     Allowlist1000,
-    /// `GET /items` from the allowed origin with the other headers
-    /// Chromium sends with a `fetch` ([`BROWSER_HEADERS`]): what a
-    /// middleware that copies the request's headers pays for in real
-    /// traffic.
+    /// `GET /items` from the allowed origin with the headers Chromium
+    /// sends with a `fetch` ([`CHROMIUM_FETCH`]): what a middleware that
+    /// copies the request's headers pays for in real traffic.
     BrowserAllowed,
 }
 
-/// The headers, besides `Origin`, of a cross-origin `fetch` from Chromium
-/// (its client hints and fetch metadata are names `http` does not know,
-/// which a header map stores as text of their own).
-pub const BROWSER_HEADERS: [(&str, &str); 13] = [
-    ("host", "api.example.com"),
-    ("sec-ch-ua-platform", "\"Linux\""),
-    (
-        "user-agent",
-        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
-         Chrome/156.0.0.0 Safari/537.36",
-    ),
-    (
-        "sec-ch-ua",
-        "\"Chromium\";v=\"156\", \"Not-A.Brand\";v=\"24\"",
-    ),
-    ("sec-ch-ua-mobile", "?0"),
-    ("accept", "*/*"),
-    ("sec-fetch-site", "cross-site"),
-    ("sec-fetch-mode", "cors"),
-    ("sec-fetch-dest", "empty"),
-    ("referer", "https://app0.example.com/"),
-    ("accept-encoding", "gzip, deflate, br, zstd"),
-    ("accept-language", "en-US,en;q=0.9"),
-    ("priority", "u=1, i"),
-];
-
-/// [`Scenario::BrowserAllowed`]'s request headers: Chromium's order, with
-/// `Origin` after `accept`.
-const BROWSER_REQUEST: [(&str, &str); 14] = {
-    let mut all = [("origin", ALLOWED_ORIGIN); 14];
-    let mut i = 0;
-    while i < BROWSER_HEADERS.len() {
-        all[if i < 6 { i } else { i + 1 }] = BROWSER_HEADERS[i];
-        i += 1;
-    }
-    all
-};
+include!("chromium_fetch.rs");
 
 impl Scenario {
     /// Every scenario, in report order.
@@ -178,7 +141,7 @@ impl Scenario {
                 ("access-control-request-method", "PATCH"),
             ],
             Scenario::Allowlist1000 => &[("origin", LAST_OF_1000)],
-            Scenario::BrowserAllowed => &BROWSER_REQUEST,
+            Scenario::BrowserAllowed => &CHROMIUM_FETCH,
         }
     }
 

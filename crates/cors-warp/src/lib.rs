@@ -227,9 +227,9 @@
 //! (`cargo xtask bench --instructions` in the project's repository), its
 //! cost over the bare application is 45% (no `Origin`) to 77% (an allowed
 //! request with Chromium's headers) below the filter wrapper's, and a
-//! refused preflight costs less than the bare application's own answer; `BENCHMARKS.md`
-//! times it as `warp-tower`, and `cors-demo --framework warp-tower`
-//! serves it.
+//! refused preflight costs less than the bare application's own answer;
+//! `BENCHMARKS.md` times it as `warp-tower`, and `cors-demo --framework
+//! warp-tower` serves it.
 //!
 //! ```
 //! use cors_core::Policy;
