@@ -11,9 +11,20 @@
 //! requests' one-time work drop out, and divided by the difference.
 //! Instructions are not time (a cache miss or an atomic costs more than an
 //! add), so this table explains the timed one rather than replacing it.
+//!
+//! One cause of such a difference is counted too: how much machine code a
+//! request runs. A processor keeps recently run code in a first-level
+//! instruction cache (32 KiB, 512 lines of 64 bytes, on this machine's
+//! cores); a request whose code does not fit there fetches lines again on
+//! every request, a cost that the instruction count does not show (a
+//! middleware can run fewer instructions than another and take as long).
+//! So the same runs, with `--dump-instr=yes`, also give each cell's *hot
+//! code*: the 64-byte lines holding an instruction run by at least nine
+//! requests in ten.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::{FRAMEWORKS, SCENARIOS, WARP_TOWER, cargo_stdout, command_line};
@@ -24,6 +35,25 @@ pub(crate) const HEADING: &str = "## Instructions per request (callgrind)";
 /// The two request counts whose difference is measured.
 const LOW: u64 = 200;
 const HIGH: u64 = 1200;
+
+/// The size of a line of the instruction cache, in bytes.
+const CACHE_LINE: u64 = 64;
+
+/// How many times each instruction ran, by object (its index in the
+/// profile) and address.
+type Counts = HashMap<(usize, u64), u64>;
+
+/// A table row: framework, scenario and each variant's counts.
+type Row = (&'static str, &'static str, Vec<Count>);
+
+/// One cell's counts per request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Count {
+    /// Instructions run.
+    instructions: u64,
+    /// Lines of machine code run by nine requests in ten or more.
+    hot_lines: usize,
+}
 
 /// Counts every cell and writes the section.
 pub(crate) fn run(root: &Path) -> Result<(), String> {
@@ -44,18 +74,27 @@ pub(crate) fn run(root: &Path) -> Result<(), String> {
         .map_or_else(|| root.join("target"), Into::into)
         .join("release")
         .join("cell");
+    let scratch = std::env::temp_dir().join(format!("cors-callgrind-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
+    let rows = count_all(&cell, &scratch);
+    let _ = std::fs::remove_dir_all(&scratch);
+    super::write_section(root, HEADING, &report(&rows?), "--instructions")
+}
+
+/// Every cell's counts, in table order.
+fn count_all(cell: &Path, scratch: &Path) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
     for (framework, _, _) in FRAMEWORKS {
         for (scenario, _) in SCENARIOS {
             let mut counts = Vec::new();
             for variant in variants(framework) {
                 println!("==> {framework} {scenario} {variant}");
-                counts.push(per_request(&cell, framework, scenario, variant)?);
+                counts.push(per_request(cell, scratch, framework, scenario, variant)?);
             }
             rows.push((framework, scenario, counts));
         }
     }
-    super::write_section(root, HEADING, &report(&rows), "--instructions")
+    Ok(rows)
 }
 
 /// The variants counted for `framework`: warp's floors too.
@@ -67,11 +106,24 @@ fn variants(framework: &str) -> &'static [&'static str] {
     }
 }
 
-/// Instructions per request of one cell.
-fn per_request(cell: &Path, framework: &str, scenario: &str, variant: &str) -> Result<u64, String> {
-    let count = |requests: u64| -> Result<u64, String> {
+/// The counts per request of one cell.
+fn per_request(
+    cell: &Path,
+    scratch: &Path,
+    framework: &str,
+    scenario: &str,
+    variant: &str,
+) -> Result<Count, String> {
+    let run = |requests: u64| -> Result<(u64, Counts), String> {
+        let profile: PathBuf = scratch.join(format!("{requests}.out"));
         let output = Command::new("valgrind")
-            .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+            .args([
+                "--tool=callgrind",
+                "--dump-instr=yes",
+                "--compress-pos=no",
+                "--compress-strings=no",
+            ])
+            .arg(format!("--callgrind-out-file={}", profile.display()))
             .arg(cell)
             .args([framework, scenario, variant, &requests.to_string()])
             .output()
@@ -82,10 +134,59 @@ fn per_request(cell: &Path, framework: &str, scenario: &str, variant: &str) -> R
                 "cell {framework} {scenario} {variant} {requests} failed:\n{stderr}"
             ));
         }
-        collected(&stderr).ok_or_else(|| format!("no instruction count in:\n{stderr}"))
+        let total =
+            collected(&stderr).ok_or_else(|| format!("no instruction count in:\n{stderr}"))?;
+        let text = std::fs::read_to_string(&profile)
+            .map_err(|e| format!("reading {}: {e}", profile.display()))?;
+        Ok((total, instruction_counts(&text)))
     };
-    let (low, high) = (count(LOW)?, count(HIGH)?);
-    Ok(high.saturating_sub(low) / (HIGH - LOW))
+    let (low, high) = (run(LOW)?, run(HIGH)?);
+    Ok(Count {
+        instructions: high.0.saturating_sub(low.0) / (HIGH - LOW),
+        hot_lines: hot_lines(&low.1, &high.1, (HIGH - LOW) * 9 / 10),
+    })
+}
+
+/// How many times each instruction ran, by object and address, from a
+/// callgrind profile written with `--dump-instr=yes --compress-pos=no
+/// --compress-strings=no`: cost lines read `<address> <line> <count>`; the
+/// one after a `calls=` line is the call's inclusive cost and is skipped.
+fn instruction_counts(profile: &str) -> Counts {
+    let mut counts = HashMap::new();
+    let mut objects: Vec<&str> = Vec::new();
+    let mut object = 0;
+    let mut call_cost_next = false;
+    for line in profile.lines() {
+        if let Some(name) = line.strip_prefix("ob=") {
+            object = objects.iter().position(|o| *o == name).unwrap_or_else(|| {
+                objects.push(name);
+                objects.len() - 1
+            });
+        } else if line.starts_with("calls=") {
+            call_cost_next = true;
+        } else if let Some(hex) = line.strip_prefix("0x") {
+            if std::mem::take(&mut call_cost_next) {
+                continue;
+            }
+            let mut fields = hex.split_whitespace();
+            let address = fields.next().and_then(|a| u64::from_str_radix(a, 16).ok());
+            let count = fields.last().and_then(|c| c.parse::<u64>().ok());
+            if let (Some(address), Some(count)) = (address, count) {
+                *counts.entry((object, address)).or_insert(0) += count;
+            }
+        }
+    }
+    counts
+}
+
+/// The lines of code holding an instruction that ran at least `threshold`
+/// times more in `high` than in `low`.
+fn hot_lines(low: &Counts, high: &Counts, threshold: u64) -> usize {
+    high.iter()
+        .filter(|(at, count)| count.saturating_sub(low.get(at).copied().unwrap_or(0)) >= threshold)
+        .map(|((object, address), _)| (*object, address / CACHE_LINE))
+        .collect::<HashSet<_>>()
+        .len()
 }
 
 /// The total in callgrind's `Collected : N` line.
@@ -97,7 +198,7 @@ fn collected(stderr: &str) -> Option<u64> {
 }
 
 /// The section: one table per framework.
-fn report(rows: &[(&str, &str, Vec<u64>)]) -> String {
+fn report(rows: &[Row]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -108,7 +209,15 @@ cell's request sent {LOW} and {HIGH} times by `cargo run --profile bench
 --bin cell` under `valgrind --tool=callgrind`; the difference of the two
 totals over {diff} requests. Deterministic for a given build: these explain
 the timed tables above (where the instructions go), they do not replace
-them. Cost: instructions over the baseline's. Ratios ours/peer.",
+them. Cost: instructions over the baseline's. Ratios ours/peer.
+
+**Hot code**: the {CACHE_LINE}-byte lines of machine code that at least nine
+requests in ten run, for the baseline, ours and the peer (and warp's two
+floors). The first-level instruction cache of this machine's cores holds
+512 such lines (32 KiB); a request whose hot code is larger fetches lines
+again each time, which costs time that the instruction count does not
+show: a middleware that runs fewer instructions than another but more
+distinct code can take as long.",
         date = command_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
         rustc = command_line("rustc", &["--version"]),
         diff = HIGH - LOW,
@@ -118,18 +227,20 @@ them. Cost: instructions over the baseline's. Ratios ours/peer.",
         let _ = writeln!(out, "\n### {framework}\n");
         out.push_str("| scenario | baseline | ours | peer | ours/peer | ours cost | peer cost |");
         out.push_str(if floor {
-            " floor | ours/floor | conforming | ours/conforming | conforming/peer |\n"
+            " floor | ours/floor | conforming | ours/conforming | conforming/peer |"
         } else {
-            "\n"
+            ""
         });
-        out.push_str("|---|---:|---:|---:|---:|---:|---:|");
+        out.push_str(" hot code (lines) |\n|---|---:|---:|---:|---:|---:|---:|");
         out.push_str(if floor {
-            "---:|---:|---:|---:|---:|\n"
+            "---:|---:|---:|---:|---:|"
         } else {
-            "\n"
+            ""
         });
+        out.push_str("---:|\n");
         for (_, scenario, counts) in rows.iter().filter(|(f, ..)| *f == framework) {
-            let [baseline, ours, peer] = [counts[0], counts[1], counts[2]].map(|n| n as f64);
+            let [baseline, ours, peer] =
+                [counts[0], counts[1], counts[2]].map(|c| c.instructions as f64);
             let _ = write!(
                 out,
                 "| {scenario} | {baseline:.0} | {ours:.0} | {peer:.0} | {:.2} | {:.0} | {:.0} |",
@@ -137,25 +248,33 @@ them. Cost: instructions over the baseline's. Ratios ours/peer.",
                 ours - baseline,
                 peer - baseline,
             );
-            if let Some(&floor) = counts.get(3) {
-                let _ = write!(out, " {floor} | {:.2} |", ours / floor as f64);
-            }
-            if let Some(&conforming) = counts.get(4) {
-                let conforming_f = conforming as f64;
+            if let Some(floor) = counts.get(3) {
                 let _ = write!(
                     out,
-                    " {conforming} | {:.2} | {:.2} |",
+                    " {} | {:.2} |",
+                    floor.instructions,
+                    ours / floor.instructions as f64
+                );
+            }
+            if let Some(conforming) = counts.get(4) {
+                let conforming_f = conforming.instructions as f64;
+                let _ = write!(
+                    out,
+                    " {} | {:.2} | {:.2} |",
+                    conforming.instructions,
                     ours / conforming_f,
                     conforming_f / peer,
                 );
             }
-            out.push('\n');
+            let hot: Vec<String> = counts.iter().map(|c| c.hot_lines.to_string()).collect();
+            let _ = writeln!(out, " {} |", hot.join(" / "));
         }
         if floor {
             out.push_str(
                 "\nwarp: floor, the least a wrapper on warp's public API does (reads \
                  `Origin`, sets one header); conforming, the least such a wrapper does \
-                 to answer CORS correctly, the policy written into its code.\n",
+                 to answer CORS correctly, the policy written into its code. Hot code: \
+                 baseline / ours / peer / floor / conforming.\n",
             );
         }
         if framework == WARP_TOWER {
@@ -179,23 +298,82 @@ mod tests {
         assert_eq!(collected("==1== I   refs: 5\n"), None);
     }
 
+    /// A count with `hot_lines` lines of hot code.
+    fn count(instructions: u64, hot_lines: usize) -> Count {
+        Count {
+            instructions,
+            hot_lines,
+        }
+    }
+
     #[test]
     fn report_has_a_row_per_cell_and_warps_floor() {
         let rows = vec![
-            ("axum", "non_cors", vec![1000, 1500, 3000]),
-            ("warp", "non_cors", vec![1000, 1200, 1100, 1150, 1125]),
+            (
+                "axum",
+                "non_cors",
+                vec![count(1000, 400), count(1500, 450), count(3000, 500)],
+            ),
+            (
+                "warp",
+                "non_cors",
+                vec![
+                    count(1000, 300),
+                    count(1200, 320),
+                    count(1100, 310),
+                    count(1150, 305),
+                    count(1125, 315),
+                ],
+            ),
         ];
         let text = report(&rows);
         assert!(text.starts_with(HEADING), "{text}");
         assert!(
-            text.contains("| non_cors | 1000 | 1500 | 3000 | 0.50 | 500 | 2000 |\n"),
+            text.contains(
+                "| non_cors | 1000 | 1500 | 3000 | 0.50 | 500 | 2000 | 400 / 450 / 500 |\n"
+            ),
             "{text}"
         );
         assert!(
             text.contains(
-                "| non_cors | 1000 | 1200 | 1100 | 1.09 | 200 | 100 | 1150 | 1.04 | 1125 | 1.07 | 1.02 |\n"
+                "| non_cors | 1000 | 1200 | 1100 | 1.09 | 200 | 100 | 1150 | 1.04 | 1125 | 1.07 | 1.02 | 300 / 320 / 310 / 305 / 315 |\n"
             ),
             "{text}"
         );
+    }
+
+    #[test]
+    fn reads_each_instructions_count_and_skips_call_costs() {
+        // Two objects with an instruction at the same address; a call
+        // line's inclusive cost (5000) is not an instruction's count.
+        let profile = "positions: instr line\nevents: Ir\n\nob=/bin/a\nfl=x.rs\nfn=f\n\
+                       0x1000 3 10\n0x1004 3 7\ncalls=1 0x2000 9\n0x1004 3 5000\n\
+                       0x1008 4 2\nob=/lib/b\nfn=g\n0x1000 1 4\nob=/bin/a\nfn=h\n0x1000 3 1\n";
+        let counts = instruction_counts(profile);
+        assert_eq!(counts.len(), 4, "{counts:?}");
+        assert_eq!(counts[&(0, 0x1000)], 11);
+        assert_eq!(counts[&(0, 0x1004)], 7);
+        assert_eq!(counts[&(0, 0x1008)], 2);
+        assert_eq!(counts[&(1, 0x1000)], 4);
+    }
+
+    #[test]
+    fn hot_lines_are_the_lines_that_each_request_runs() {
+        let low = HashMap::from([((0, 0x1000), 200), ((0, 0x1040), 200), ((0, 0x2000), 5)]);
+        let high = HashMap::from([
+            // Run by every request: the same line counts once.
+            ((0, 0x1000), 1200),
+            ((0, 0x1010), 1000),
+            // Run by every request, the next line.
+            ((0, 0x1040), 1200),
+            // Run by half the requests: not hot.
+            ((0, 0x2000), 505),
+            // Run five times by every request (a loop).
+            ((0, 0x3000), 5000),
+            // Another object's line at the same address.
+            ((1, 0x1000), 900),
+        ]);
+        assert_eq!(hot_lines(&low, &high, 900), 4);
+        assert_eq!(hot_lines(&low, &high, 1000), 3);
     }
 }
