@@ -39,9 +39,9 @@ const HIGH: u64 = 1200;
 /// The size of a line of the instruction cache, in bytes.
 const CACHE_LINE: u64 = 64;
 
-/// How many times each instruction ran, by object (its index in the
-/// profile) and address.
-type Counts = HashMap<(usize, u64), u64>;
+/// How many times each instruction ran, by object (the file's path: two
+/// profiles number their objects in the order they met them) and address.
+type Counts = HashMap<String, HashMap<u64, u64>>;
 
 /// A table row: framework, scenario and each variant's counts.
 type Row = (&'static str, &'static str, Vec<Count>);
@@ -152,16 +152,12 @@ fn per_request(
 /// --compress-strings=no`: cost lines read `<address> <line> <count>`; the
 /// one after a `calls=` line is the call's inclusive cost and is skipped.
 fn instruction_counts(profile: &str) -> Counts {
-    let mut counts = HashMap::new();
-    let mut objects: Vec<&str> = Vec::new();
-    let mut object = 0;
+    let mut counts = Counts::new();
+    let mut object = "";
     let mut call_cost_next = false;
     for line in profile.lines() {
         if let Some(name) = line.strip_prefix("ob=") {
-            object = objects.iter().position(|o| *o == name).unwrap_or_else(|| {
-                objects.push(name);
-                objects.len() - 1
-            });
+            object = name;
         } else if line.starts_with("calls=") {
             call_cost_next = true;
         } else if let Some(hex) = line.strip_prefix("0x") {
@@ -172,7 +168,11 @@ fn instruction_counts(profile: &str) -> Counts {
             let address = fields.next().and_then(|a| u64::from_str_radix(a, 16).ok());
             let count = fields.last().and_then(|c| c.parse::<u64>().ok());
             if let (Some(address), Some(count)) = (address, count) {
-                *counts.entry((object, address)).or_insert(0) += count;
+                *counts
+                    .entry(object.to_owned())
+                    .or_default()
+                    .entry(address)
+                    .or_insert(0) += count;
             }
         }
     }
@@ -182,11 +182,20 @@ fn instruction_counts(profile: &str) -> Counts {
 /// The lines of code holding an instruction that ran at least `threshold`
 /// times more in `high` than in `low`.
 fn hot_lines(low: &Counts, high: &Counts, threshold: u64) -> usize {
+    let none = HashMap::new();
     high.iter()
-        .filter(|(at, count)| count.saturating_sub(low.get(at).copied().unwrap_or(0)) >= threshold)
-        .map(|((object, address), _)| (*object, address / CACHE_LINE))
-        .collect::<HashSet<_>>()
-        .len()
+        .map(|(object, counts)| {
+            let before = low.get(object).unwrap_or(&none);
+            counts
+                .iter()
+                .filter(|(at, count)| {
+                    count.saturating_sub(before.get(at).copied().unwrap_or(0)) >= threshold
+                })
+                .map(|(address, _)| address / CACHE_LINE)
+                .collect::<HashSet<_>>()
+                .len()
+        })
+        .sum()
 }
 
 /// The total in callgrind's `Collected : N` line.
@@ -350,30 +359,52 @@ mod tests {
                        0x1000 3 10\n0x1004 3 7\ncalls=1 0x2000 9\n0x1004 3 5000\n\
                        0x1008 4 2\nob=/lib/b\nfn=g\n0x1000 1 4\nob=/bin/a\nfn=h\n0x1000 3 1\n";
         let counts = instruction_counts(profile);
-        assert_eq!(counts.len(), 4, "{counts:?}");
-        assert_eq!(counts[&(0, 0x1000)], 11);
-        assert_eq!(counts[&(0, 0x1004)], 7);
-        assert_eq!(counts[&(0, 0x1008)], 2);
-        assert_eq!(counts[&(1, 0x1000)], 4);
+        assert_eq!(
+            counts["/bin/a"],
+            HashMap::from([(0x1000, 11), (0x1004, 7), (0x1008, 2)])
+        );
+        assert_eq!(counts["/lib/b"], HashMap::from([(0x1000, 4)]));
+        assert_eq!(counts.len(), 2);
+    }
+
+    /// Counts for one object.
+    fn of(object: &str, counts: &[(u64, u64)]) -> (String, HashMap<u64, u64>) {
+        (object.to_owned(), counts.iter().copied().collect())
     }
 
     #[test]
     fn hot_lines_are_the_lines_that_each_request_runs() {
-        let low = HashMap::from([((0, 0x1000), 200), ((0, 0x1040), 200), ((0, 0x2000), 5)]);
-        let high = HashMap::from([
-            // Run by every request: the same line counts once.
-            ((0, 0x1000), 1200),
-            ((0, 0x1010), 1000),
-            // Run by every request, the next line.
-            ((0, 0x1040), 1200),
-            // Run by half the requests: not hot.
-            ((0, 0x2000), 505),
-            // Run five times by every request (a loop).
-            ((0, 0x3000), 5000),
+        let low = Counts::from([of("a", &[(0x1000, 200), (0x1040, 200), (0x2000, 5)])]);
+        let high = Counts::from([
+            of(
+                "a",
+                &[
+                    // Run by every request: the same line counts once.
+                    (0x1000, 1200),
+                    (0x1010, 1000),
+                    // Run by every request, the next line.
+                    (0x1040, 1200),
+                    // Run by half the requests: not hot.
+                    (0x2000, 505),
+                    // Run five times by every request (a loop).
+                    (0x3000, 5000),
+                ],
+            ),
             // Another object's line at the same address.
-            ((1, 0x1000), 900),
+            of("b", &[(0x1000, 900)]),
         ]);
         assert_eq!(hot_lines(&low, &high, 900), 4);
         assert_eq!(hot_lines(&low, &high, 1000), 3);
+    }
+
+    #[test]
+    fn objects_are_matched_by_name_whatever_order_the_profiles_met_them() {
+        // In the shorter run the library came first; the lengthened run
+        // ran one more line of the binary a thousand times, and nothing
+        // else more.
+        let low = instruction_counts("ob=/lib/b\n0x10 1 7000\nob=/bin/a\n0x10 1 200\n0x40 1 200\n");
+        let high =
+            instruction_counts("ob=/bin/a\n0x10 1 300\n0x40 1 1200\nob=/lib/b\n0x10 1 7000\n");
+        assert_eq!(hot_lines(&low, &high, 900), 1);
     }
 }
