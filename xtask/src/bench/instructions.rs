@@ -24,7 +24,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use super::{FRAMEWORKS, SCENARIOS, WARP_TOWER, cargo_stdout, command_line};
@@ -115,7 +115,7 @@ fn per_request(
     variant: &str,
 ) -> Result<Count, String> {
     let run = |requests: u64| -> Result<(u64, Counts), String> {
-        let profile: PathBuf = scratch.join(format!("{requests}.out"));
+        let profile = scratch.join(format!("{requests}.out"));
         let output = Command::new("valgrind")
             .args([
                 "--tool=callgrind",
@@ -152,7 +152,7 @@ fn per_request(
 /// --compress-strings=no`: cost lines read `<address> <line> <count>`; the
 /// one after a `calls=` line is the call's inclusive cost and is skipped.
 fn instruction_counts(profile: &str) -> Counts {
-    let mut counts = Counts::new();
+    let mut counts: HashMap<&str, HashMap<u64, u64>> = HashMap::new();
     let mut object = "";
     let mut call_cost_next = false;
     for line in profile.lines() {
@@ -169,7 +169,7 @@ fn instruction_counts(profile: &str) -> Counts {
             let count = fields.last().and_then(|c| c.parse::<u64>().ok());
             if let (Some(address), Some(count)) = (address, count) {
                 *counts
-                    .entry(object.to_owned())
+                    .entry(object)
                     .or_default()
                     .entry(address)
                     .or_insert(0) += count;
@@ -177,6 +177,9 @@ fn instruction_counts(profile: &str) -> Counts {
         }
     }
     counts
+        .into_iter()
+        .map(|(object, counts)| (object.to_owned(), counts))
+        .collect()
 }
 
 /// The lines of code holding an instruction that ran at least `threshold`
