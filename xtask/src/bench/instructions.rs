@@ -14,8 +14,9 @@
 //!
 //! One cause of such a difference is counted too: how much machine code a
 //! request runs. A processor keeps recently run code in a first-level
-//! instruction cache (32 KiB, 512 lines of 64 bytes, on this machine's
-//! cores); a request whose code does not fit there fetches lines again on
+//! instruction cache (commonly 32 KiB: 512 lines of 64 bytes; the report
+//! gives the measuring machine's); a request whose code does not fit there
+//! fetches lines again on
 //! every request, a cost that the instruction count does not show (a
 //! middleware can run fewer instructions than another and take as long).
 //! So the same runs, with `--dump-instr=yes`, also give each cell's *hot
@@ -78,7 +79,8 @@ pub(crate) fn run(root: &Path) -> Result<(), String> {
     std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
     let rows = count_all(&cell, &scratch);
     let _ = std::fs::remove_dir_all(&scratch);
-    super::write_section(root, HEADING, &report(&rows?), "--instructions")
+    let report = report(&rows?, instruction_cache());
+    super::write_section(root, HEADING, &report, "--instructions")
 }
 
 /// Every cell's counts, in table order.
@@ -209,8 +211,48 @@ fn collected(stderr: &str) -> Option<u64> {
         .and_then(|(_, n)| n.trim().parse().ok())
 }
 
-/// The section: one table per framework.
-fn report(rows: &[Row]) -> String {
+/// The size in bytes of this machine's first-level instruction cache, as
+/// Linux reports it for the first CPU (`None` where it does not).
+fn instruction_cache() -> Option<u64> {
+    let caches = std::fs::read_dir("/sys/devices/system/cpu/cpu0/cache").ok()?;
+    caches.flatten().find_map(|index| {
+        let read = |file: &str| std::fs::read_to_string(index.path().join(file)).ok();
+        let is_instruction = read("type")?.trim() == "Instruction" && read("level")?.trim() == "1";
+        is_instruction.then(|| cache_size(&read("size")?)).flatten()
+    })
+}
+
+/// A cache size as sysfs writes it (`32K`, `1M`, or bytes), in bytes.
+fn cache_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let (digits, unit) = match text.strip_suffix('K') {
+        Some(digits) => (digits, 1024),
+        None => match text.strip_suffix('M') {
+            Some(digits) => (digits, 1024 * 1024),
+            None => (text, 1),
+        },
+    };
+    digits.parse::<u64>().ok().map(|n| n * unit)
+}
+
+/// What the report says of the instruction cache of size `cache`.
+fn cache_sentence(cache: Option<u64>) -> String {
+    match cache {
+        Some(bytes) => format!(
+            "The first-level instruction cache of this machine's cores holds
+{} such lines ({} KiB)",
+            bytes / CACHE_LINE,
+            bytes / 1024
+        ),
+        None => "This machine did not report its instruction cache; a common
+first-level one holds 512 such lines (32 KiB)"
+            .to_owned(),
+    }
+}
+
+/// The section: one table per framework; `cache` is the instruction
+/// cache's size in bytes, when known.
+fn report(rows: &[Row], cache: Option<u64>) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -225,14 +267,14 @@ them. Cost: instructions over the baseline's. Ratios ours/peer.
 
 **Hot code**: the {CACHE_LINE}-byte lines of machine code that at least nine
 requests in ten run, for the baseline, ours and the peer (and warp's two
-floors). The first-level instruction cache of this machine's cores holds
-512 such lines (32 KiB); a request whose hot code is larger fetches lines
+floors). {cache}; a request whose hot code is larger fetches lines
 again each time, which costs time that the instruction count does not
 show: a middleware that runs fewer instructions than another but more
 distinct code can take as long.",
         date = command_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
         rustc = command_line("rustc", &["--version"]),
         diff = HIGH - LOW,
+        cache = cache_sentence(cache),
     );
     for (framework, _, _) in FRAMEWORKS {
         let floor = framework == "warp";
@@ -338,7 +380,11 @@ mod tests {
                 ],
             ),
         ];
-        let text = report(&rows);
+        let text = report(&rows, Some(32 * 1024));
+        assert!(
+            text.contains("holds\n512 such lines (32 KiB); a request"),
+            "{text}"
+        );
         assert!(text.starts_with(HEADING), "{text}");
         assert!(
             text.contains(
@@ -398,6 +444,16 @@ mod tests {
         ]);
         assert_eq!(hot_lines(&low, &high, 900), 4);
         assert_eq!(hot_lines(&low, &high, 1000), 3);
+    }
+
+    #[test]
+    fn reads_sysfs_cache_sizes_and_says_when_there_is_none() {
+        assert_eq!(cache_size("32K\n"), Some(32 * 1024));
+        assert_eq!(cache_size("2M"), Some(2 * 1024 * 1024));
+        assert_eq!(cache_size("49152"), Some(49152));
+        assert_eq!(cache_size("big"), None);
+        assert!(cache_sentence(Some(48 * 1024)).ends_with("768 such lines (48 KiB)"));
+        assert!(cache_sentence(None).contains("did not report"));
     }
 
     #[test]
